@@ -1,0 +1,55 @@
+"""Keyword terms for the lexical index, the same for passages and questions.
+
+Text is folded first (Simplified, ASCII, lower case: ``clean.fold_for_matching``), then
+cut by jieba with its HMM new-word guessing off: with HMM on, jieba cuts an unknown
+name one way inside a short question (``白岳峰现``) and another inside a passage
+(``白岳峰``), and the question then misses its passage. Passages are cut in search
+mode, which also emits the shorter words inside long ones (``知识产权局`` gives
+``知识``, ``产权``, ``知识产权``), so a question that names the shorter word still
+matches.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+
+from .clean import fold_for_matching
+
+_WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff]")
+
+# Function words that carry no topic; dropping them keeps the query terms few and sharp.
+STOPWORDS = frozenset("""
+的 了 和 与 及 或 是 在 有 对 为 以 于 将 把 被 从 由 等 也 都 而 并 其 这 那 之 个 中 上 下
+吗 呢 吧 啊 么 什么 哪些 哪个 哪 多少 几 怎么 怎样 如何 为什么 是否 请问 一下 我们 你们 他们 它 他 她
+the a an of to in on for and or is are was were be by with what which who how when where why
+does do did this that it as at from
+""".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _keep(token: str) -> bool:
+    return bool(_WORDLIKE.search(token)) and token not in STOPWORDS
+
+
+def passage_terms(text: str) -> list[str]:
+    """Terms of a passage, for indexing (search mode: words plus their sub-words)."""
+    return [t for t in _jieba().cut_for_search(fold_for_matching(text), HMM=False) if _keep(t.strip())]
+
+
+def query_terms(text: str) -> list[str]:
+    """Distinct terms of a question, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for token in _jieba().cut(fold_for_matching(text), HMM=False):
+        token = token.strip()
+        if _keep(token):
+            seen.setdefault(token, None)
+    return list(seen)

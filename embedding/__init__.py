@@ -1,0 +1,1 @@
+"""Sentence embeddings: which model, where it comes from, and how text is encoded."""

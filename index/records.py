@@ -1,0 +1,48 @@
+"""Small records that cross module boundaries (ingest -> index -> retriever -> ui)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Document:
+    doc_id: str
+    title: str
+    source: str              # the file it came from (absolute path), or the .jsonl file
+    origin: str              # "file" | "jsonl" | "upload"
+    content_hash: str        # sha256 of the file's bytes (or of a jsonl record's text)
+    text: str                # the cleaned text, as shown to users; chunk spans index into it
+    cleaning: dict = field(default_factory=dict)   # what cleaning found (chinese.clean)
+    ingested_at: str = ""
+    chunk_count: int = 0
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
+
+    @property
+    def file_name(self) -> str:
+        return self.source.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Chunk:
+    doc_id: str
+    ord: int                 # position within its document
+    paragraph: int           # 1-based paragraph number in the document
+    section: str             # section path, "一、主要工作情况 › 三是……"
+    start: int               # character span in Document.text
+    end: int
+    text: str
+    embed_text: str = ""     # what was embedded and keyword-indexed (title + section + text)
+    id: int | None = None    # assigned by the store; also the vector id
+    title: str = ""          # the document's title, filled in when read back
+
+
+@dataclass
+class IndexInfo:
+    generation: int
+    model: str
+    documents: int
+    chunks: int
+    dim: int | None

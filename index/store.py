@@ -1,0 +1,425 @@
+"""The on-disk index: one SQLite file (the source of truth) plus a FAISS file.
+
+Layout of a data directory::
+
+    index.sqlite            documents, chunks, vectors (by content hash), keyword index (FTS5), meta
+    vectors-<gen>.faiss     FAISS inner-product index over chunk ids, derived from index.sqlite
+    ingest.lock             held by whoever is writing
+    uploads/                files uploaded through the app (safe generated names)
+
+Why this shape:
+- Every write is one SQLite transaction, so a crash leaves either the old or the new
+  index, never a mixture. ``meta.generation`` goes up with each commit.
+- The FAISS file is named by the generation it was built from. It is written after the
+  commit (temp file + rename). If it is missing or damaged, it is rebuilt from the
+  vectors in SQLite, which are keyed by the sha256 of the embedded text: re-ingesting
+  unchanged text never calls the model.
+- Readers never lock: SQLite's WAL mode gives each query the last committed snapshot,
+  so questions asked during an ingest are answered from the last complete index.
+- The keyword index is an FTS5 table over pre-cut terms (``chinese.tokenize``), so it
+  is persisted and updated with the rows it describes, and ranked with BM25.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .records import Chunk, Document, IndexInfo
+
+SCHEMA_VERSION = 1
+DB_NAME = "index.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    cleaning TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_by_hash ON documents(content_hash);
+CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    ord INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    embed_text TEXT NOT NULL,
+    text_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
+CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(text_hash);
+CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, tokenize='unicode61 remove_diacritics 0');
+"""
+
+REPAIR_HINT = "Repair it with: python -m ingest --rebuild"
+
+
+class IndexError_(RuntimeError):
+    """The index is missing, damaged or built differently; the message says what to do."""
+
+
+class IndexBusy(RuntimeError):
+    pass
+
+
+class IngestLock:
+    """An exclusive lock on a data directory for the duration of one ingest.
+
+    Two ingests (CLI and app) are serialised, not interleaved. The OS releases the lock
+    when its holder dies, so a killed ingest never leaves the index locked.
+    """
+
+    def __init__(self, data_dir: Path, wait: bool = True, on_wait=None):
+        self.path = Path(data_dir) / "ingest.lock"
+        self.wait, self.on_wait = wait, on_wait
+        self._fh = None
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "w")
+        try:
+            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not self.wait:
+                self._fh.close()
+                raise IndexBusy("another ingest is running on this index") from None
+            if self.on_wait:
+                self.on_wait()
+            fcntl.flock(self._fh, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._fh.close()
+
+
+def sha256_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class IndexStore:
+    """Open with ``IndexStore(data_dir)``; ``create=True`` makes an empty index."""
+
+    def __init__(self, data_dir: str | Path, create: bool = False):
+        self.data_dir = Path(data_dir)
+        self.db_path = self.data_dir / DB_NAME
+        if not self.db_path.exists():
+            if not create:
+                raise IndexError_(f"no index in {self.data_dir}: run `python -m ingest` first")
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._faiss_cache: tuple[int, object] | None = None
+        self._faiss_lock = threading.Lock()
+        try:
+            conn = self._conn()
+            if create:
+                conn.executescript("BEGIN;" + SCHEMA + "COMMIT;")
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+                conn.commit()
+            self._check_schema()
+        except sqlite3.DatabaseError as exc:
+            raise IndexError_(f"the index file {self.db_path} is damaged ({exc}). {REPAIR_HINT}") from None
+
+    # ------------------------------------------------------------------ connections
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _check_schema(self) -> None:
+        conn = self._conn()
+        conn.execute("PRAGMA quick_check").fetchone()
+        row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            raise IndexError_(f"the index in {self.data_dir} has an unknown format. {REPAIR_HINT}")
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation", "0"))
+
+    @property
+    def model(self) -> str | None:
+        return self.meta("model")
+
+    def info(self) -> IndexInfo:
+        conn = self._conn()
+        docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        dim = self.meta("dim")
+        return IndexInfo(self.generation, self.model or "", docs, chunks, int(dim) if dim else None)
+
+    # ------------------------------------------------------------------ reading
+    def documents(self) -> list[Document]:
+        rows = self._conn().execute(
+            "SELECT d.doc_id, title, source, origin, content_hash, text, cleaning, ingested_at,"
+            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) FROM documents d ORDER BY ingested_at, doc_id")
+        return [_document(r) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self._conn().execute(
+            "SELECT doc_id, title, source, origin, content_hash, text, cleaning, ingested_at,"
+            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) FROM documents d WHERE doc_id=?",
+            (doc_id,)).fetchone()
+        return _document(row) if row else None
+
+    def document_states(self) -> dict[str, tuple[str, str, str]]:
+        """doc_id -> (source, origin, content_hash), for deciding what an ingest must do."""
+        rows = self._conn().execute("SELECT doc_id, source, origin, content_hash FROM documents")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def chunks(self, ids: list[int]) -> dict[int, Chunk]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn().execute(
+            f"SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, embed_text, d.title"
+            f" FROM chunks c JOIN documents d USING (doc_id) WHERE c.id IN ({marks})", ids)
+        return {r[0]: _chunk(r) for r in rows}
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        rows = self._conn().execute(
+            "SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, embed_text, d.title"
+            " FROM chunks c JOIN documents d USING (doc_id) WHERE c.doc_id=? ORDER BY ord", (doc_id,))
+        return [_chunk(r) for r in rows]
+
+    def has_vectors(self, hashes: list[str]) -> set[str]:
+        found: set[str] = set()
+        conn = self._conn()
+        for i in range(0, len(hashes), 500):
+            part = hashes[i:i + 500]
+            rows = conn.execute(f"SELECT text_hash FROM vectors WHERE text_hash IN ({','.join('?' * len(part))})", part)
+            found.update(r[0] for r in rows)
+        return found
+
+    def keyword_search(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
+        """BM25 over the keyword index: [(chunk id, score)], best first, score > 0.
+
+        Each term is quoted, so nothing in a question can act as FTS5 syntax."""
+        if not terms:
+            return []
+        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        rows = self._conn().execute(
+            "SELECT rowid, -bm25(chunk_terms) FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms) LIMIT ?",
+            (query, limit))
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def term_document_frequency(self, terms: list[str]) -> dict[str, int]:
+        """How many chunks contain each term (for weighting question terms)."""
+        conn = self._conn()
+        out = {}
+        for t in terms:
+            out[t] = conn.execute("SELECT count(*) FROM chunk_terms WHERE chunk_terms MATCH ?",
+                                  ('"' + t.replace('"', '""') + '"',)).fetchone()[0]
+        return out
+
+    # ------------------------------------------------------------------ vectors
+    def vector_index(self):
+        """The FAISS index for the current generation: (generation, index).
+
+        Loads ``vectors-<gen>.faiss``; if it is missing or damaged (crash between the
+        commit and the file write, disk trouble), rebuilds it from SQLite."""
+        generation = self.generation
+        with self._faiss_lock:
+            if self._faiss_cache and self._faiss_cache[0] == generation:
+                return self._faiss_cache
+            index = self._read_faiss(generation)
+            if index is None:
+                generation, index = self._faiss_from_db()
+                self._write_faiss(generation, index)
+            self._faiss_cache = (generation, index)
+            return self._faiss_cache
+
+    def _faiss_path(self, generation: int) -> Path:
+        return self.data_dir / f"vectors-{generation}.faiss"
+
+    def _read_faiss(self, generation: int):
+        import faiss
+
+        path = self._faiss_path(generation)
+        if not path.exists():
+            return None
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError:
+            return None
+        expected = self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return index if index.ntotal == expected else None
+
+    def _faiss_from_db(self):
+        import faiss
+
+        conn = self._conn()
+        conn.execute("BEGIN")  # one snapshot: the generation and the vectors must agree
+        try:
+            generation = int(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+            dim = int(self.meta("dim") or 0)
+            rows = conn.execute("SELECT c.id, v.vector FROM chunks c JOIN vectors v USING (text_hash)").fetchall()
+        finally:
+            conn.execute("COMMIT")
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim or 1))
+        if rows:
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
+            index.add_with_ids(vectors, ids)
+        return generation, index
+
+    def _write_faiss(self, generation: int, index) -> None:
+        import faiss
+
+        tmp = self.data_dir / f".vectors-{generation}.{os.getpid()}.tmp"
+        try:
+            faiss.write_index(index, str(tmp))
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self._faiss_path(generation))
+        except OSError:
+            tmp.unlink(missing_ok=True)  # read-only data dir: serve from memory
+            return
+        for old in self.data_dir.glob("vectors-*.faiss"):
+            m = re.match(r"vectors-(\d+)\.faiss$", old.name)
+            if m and int(m.group(1)) < generation:
+                old.unlink(missing_ok=True)
+
+    def vector_search(self, query: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        _, index = self.vector_index()
+        if index.ntotal == 0:
+            return []
+        scores, ids = index.search(query.reshape(1, -1).astype(np.float32), min(limit, index.ntotal))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    # ------------------------------------------------------------------ writing
+    @contextmanager
+    def writer(self, model: str, dim: int | None, replace_all: bool = False):
+        """One atomic write: ``with store.writer(model, dim) as w: w.add(...)``.
+
+        Commits (and bumps the generation) when the block ends normally; any exception
+        rolls everything back. Refuses to mix embedding models in one index, unless
+        ``replace_all`` (``--rebuild``): then the old content goes in the same transaction."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if replace_all:
+                for table in ("chunk_terms", "chunks", "documents", "vectors"):
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute("DELETE FROM meta WHERE key IN ('model', 'dim')")
+            built_with = self.meta("model")
+            if built_with and built_with != model and conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
+                raise IndexError_(f"this index was built with the embedding model '{built_with}', not '{model}'. "
+                                  "Use the same RAG_EMBED_MODEL, or start over with: python -m ingest --rebuild")
+            writer = _Writer(conn)
+            writer.changed = replace_all
+            yield writer
+            if writer.changed:
+                conn.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks)")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (model,))
+                if dim:
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('dim', ?)", (str(dim),))
+                conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if writer.changed:
+            generation, index = self._faiss_from_db()
+            self._write_faiss(generation, index)
+            with self._faiss_lock:
+                self._faiss_cache = (generation, index)
+
+    @staticmethod
+    def wipe(data_dir: Path) -> None:
+        """Delete the index files of a data directory (for --rebuild); uploads stay."""
+        data_dir = Path(data_dir)
+        for pattern in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", "vectors-*.faiss", ".vectors-*.tmp"):
+            for path in data_dir.glob(pattern):
+                path.unlink()
+
+
+class _Writer:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.changed = False
+
+    def add_document(self, doc: Document, chunks: list[Chunk], terms: list[list[str]],
+                     vectors: dict[str, np.ndarray]) -> None:
+        """Insert (or replace) a document with its chunks, their terms and any new vectors."""
+        self.remove_document(doc.doc_id)
+        self.conn.execute(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
+            (doc.doc_id, doc.title, doc.source, doc.origin, doc.content_hash, doc.text,
+             json.dumps(doc.cleaning, ensure_ascii=False), doc.ingested_at or time.strftime("%Y-%m-%d %H:%M:%S")))
+        for chunk, chunk_terms in zip(chunks, terms):
+            text_hash = sha256_text(chunk.embed_text)
+            cur = self.conn.execute(
+                "INSERT INTO chunks (doc_id, ord, paragraph, section, char_start, char_end, text, embed_text, text_hash)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (doc.doc_id, chunk.ord, chunk.paragraph, chunk.section, chunk.start, chunk.end, chunk.text,
+                 chunk.embed_text, text_hash))
+            chunk.id = cur.lastrowid
+            self.conn.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (chunk.id, " ".join(chunk_terms)))
+            if text_hash in vectors:
+                self.conn.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                  (text_hash, np.asarray(vectors[text_hash], dtype=np.float32).tobytes()))
+        self.changed = True
+
+    def remove_document(self, doc_id: str) -> bool:
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            self.conn.execute(f"DELETE FROM chunk_terms WHERE rowid IN ({','.join('?' * len(part))})", part)
+        self.conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        gone = self.conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,)).rowcount > 0
+        self.changed |= gone
+        return gone
+
+    def move_document(self, doc_id: str, source: str) -> None:
+        """A file was renamed: same content, new path; nothing to re-embed."""
+        self.conn.execute("UPDATE documents SET source=? WHERE doc_id=?", (source, doc_id))
+        self.changed = True
+
+
+def _document(r) -> Document:
+    return Document(doc_id=r[0], title=r[1], source=r[2], origin=r[3], content_hash=r[4], text=r[5],
+                    cleaning=json.loads(r[6]), ingested_at=r[7], chunk_count=r[8])
+
+
+def _chunk(r) -> Chunk:
+    return Chunk(id=r[0], doc_id=r[1], ord=r[2], paragraph=r[3], section=r[4], start=r[5], end=r[6],
+                 text=r[7], embed_text=r[8], title=r[9])

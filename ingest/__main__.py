@@ -1,0 +1,169 @@
+"""python -m ingest [PATH ...]: put reports into the index (see README, "Ingest").
+
+Exit status: 0 done; 1 done, but some files could not be read (listed); 2 nothing done
+(bad arguments, damaged index, another problem that is explained).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import settings
+from embedding.model import Embedder
+from index import IndexError_, IndexStore
+
+from .loaders import Limits
+from .pipeline import IngestOptions, Ingestor, IngestSummary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description="Ingest report files (.txt .md .html .docx .pdf) or a .jsonl corpus into the index. "
+                    "Re-running is incremental: unchanged files cost nothing.")
+    parser.add_argument("paths", nargs="*", type=Path,
+                        help=f"files and folders to ingest (default: {settings.DEFAULT_CORPUS.name}/)")
+    parser.add_argument("--data-dir", help="where the index lives (default: $RAG_DATA_DIR or data/)")
+    parser.add_argument("--jsonl", type=Path, metavar="FILE",
+                        help='ingest a pre-split corpus: one {"doc_id","title","text"} per line')
+    parser.add_argument("--rebuild", action="store_true",
+                        help="start over: re-read and re-embed everything (atomic: the old index "
+                             "stays usable until the new one is complete)")
+    parser.add_argument("--remove", nargs="+", metavar="DOC", help="remove documents (doc id or file name)")
+    parser.add_argument("--list", action="store_true", help="list the documents in the index")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    parser.add_argument("--max-chars", type=int, default=None, help="chunk size limit in characters (default 300)")
+    args = parser.parse_args(argv)
+    data_dir = settings.data_dir(args.data_dir)
+    try:
+        if args.list:
+            return _list(data_dir, args.json)
+        if args.remove:
+            return _report(_remove(data_dir, args.remove), data_dir, args.json)
+        return _report(_ingest(data_dir, args), data_dir, args.json)
+    except IndexError_ as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: the index is unchanged", file=sys.stderr)
+        return 2
+
+
+def _ingest(data_dir: Path, args) -> IngestSummary:
+    if args.rebuild:
+        _set_aside_if_damaged(data_dir)
+    options = IngestOptions(rebuild=args.rebuild, limits=Limits(max_file_bytes=settings.max_file_bytes()))
+    if args.max_chars:
+        options.max_chars = args.max_chars
+    ingestor = Ingestor(data_dir, Embedder(), options, progress=_Progress(quiet=args.json))
+    if args.jsonl:
+        return ingestor.ingest_jsonl(args.jsonl)
+    return ingestor.ingest_paths(args.paths or [settings.DEFAULT_CORPUS])
+
+
+def _set_aside_if_damaged(data_dir: Path) -> None:
+    """--rebuild must work on a damaged index: move the broken file aside, keep it."""
+    db = data_dir / "index.sqlite"
+    if not db.exists():
+        return
+    try:
+        IndexStore(data_dir).close()
+    except IndexError_ as exc:
+        aside = db.with_name(f"index.sqlite.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        shutil.move(db, aside)
+        for extra in ("-wal", "-shm"):
+            Path(str(db) + extra).unlink(missing_ok=True)
+        for stale in data_dir.glob("vectors-*.faiss"):
+            stale.unlink()
+        print(f"The old index was damaged ({exc}); moved it to {aside.name} and starting fresh.",
+              file=sys.stderr)
+
+
+def _remove(data_dir: Path, names: list[str]) -> IngestSummary:
+    store = IndexStore(data_dir)
+    docs = store.documents()
+    ids = []
+    for name in names:
+        match = [d.doc_id for d in docs if name in (d.doc_id, d.file_name, d.source)]
+        ids.extend(match or [name])
+    store.close()
+    return Ingestor(data_dir, Embedder(store.model or None)).remove(ids)
+
+
+def _list(data_dir: Path, as_json: bool) -> int:
+    store = IndexStore(data_dir)
+    docs = store.documents()
+    if as_json:
+        print(json.dumps([{"doc_id": d.doc_id, "title": d.title, "file": d.source, "origin": d.origin,
+                           "chunks": d.chunk_count, "chars": d.chars, "ingested_at": d.ingested_at,
+                           "cleaning": d.cleaning} for d in docs], ensure_ascii=False, indent=1))
+        return 0
+    info = store.info()
+    print(f"{info.documents} documents, {info.chunks} chunks in {data_dir} (model: {info.model or '-'})")
+    for d in docs:
+        debris = d.cleaning.get("pinyin_removed", 0), d.cleaning.get("mojibake_count", 0)
+        print(f"  {d.doc_id:<40} {d.chunk_count:>5} chunks {d.chars:>8} chars  {d.ingested_at}  "
+              f"{d.file_name}  [pinyin removed {debris[0]}, mojibake {debris[1]}]")
+    return 0
+
+
+def _report(summary: IngestSummary, data_dir: Path, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({**summary.as_dict(), "data_dir": str(data_dir)}, ensure_ascii=False))
+    else:
+        print(f"Index: {data_dir}")
+        for label in ("added", "updated", "unchanged", "moved", "removed"):
+            items = getattr(summary, label)
+            shown = ", ".join(items[:8]) + (f", ... ({len(items) - 8} more)" if len(items) > 8 else "")
+            print(f"  {label:<10}{len(items):>6}  {shown}")
+        print(f"  {'skipped':<10}{len(summary.skipped):>6}")
+        for s in summary.skipped[:50]:
+            print(f"      - {s['file']}: {s['reason']}")
+        print(f"  chunks: {summary.chunks_total} in the index, {summary.chunks_written} written, "
+              f"{summary.embedded} texts embedded")
+        for doc_id, report in list(summary.debris.items())[:20]:
+            if report.get("pinyin_removed") or report.get("mojibake_count"):
+                examples = "; ".join(report.get("mojibake_examples", [])[:3])
+                print(f"  cleaning {doc_id}: {report['pinyin_removed']} pinyin readings removed, "
+                      f"{report['mojibake_count']} garbled spans kept" + (f" (e.g. {examples})" if examples else ""))
+        print(f"  time: {summary.seconds:.1f} s")
+    return 1 if summary.failed else 0
+
+
+class _Progress:
+    """A progress bar on stderr for the slow stages (tqdm), silent for --json runs."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+        self.stage = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if stage == "waiting for another ingest":
+            print("Another ingest is running on this index; waiting for it to finish...", file=sys.stderr)
+            return
+        if stage == "loading model":
+            print(f"Loading the embedding model to embed {total} new passages...", file=sys.stderr)
+            return
+        if stage != self.stage:
+            if self.bar:
+                self.bar.close()
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=stage, unit="passage" if stage == "embedding" else "file",
+                            file=sys.stderr, leave=False, disable=total < 20)
+            self.stage = stage
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()
+            self.bar, self.stage = None, None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""Ingest: report files (or a pre-split .jsonl corpus) -> the on-disk index.
+
+In:  paths (files and folders) or a .jsonl file, a data directory, an ``Embedder``.
+Out: ``IngestSummary``: what was added, updated, unchanged, moved, removed, skipped.
+
+Incremental and keyed by content:
+- a file whose bytes are already indexed under the same path is unchanged (no parsing,
+  no model call); under a new path while the old file is gone it was moved (the record
+  follows it); while the old file still exists it is a duplicate and is skipped;
+- new bytes at a known path replace that document (its doc_id stays);
+- a document whose file disappeared from an ingested folder is removed;
+- chunk vectors are keyed by the hash of the embedded text, so only text never seen
+  before is embedded.
+All changes are computed first and written in one transaction (see ``index.store``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from chinese.tokenize import passage_terms
+from index import Chunk, Document, IndexStore, IngestLock
+from index.store import sha256_text
+
+from .chunking import DEFAULT_MAX_CHARS, chunk_paragraphs
+from .loaders import SUPPORTED, Block, Limits, LoadedFile, UnreadableFile, load
+from .structure import structure
+
+
+@dataclass
+class IngestSummary:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)        # {"file", "reason", "kind"}
+    debris: dict = field(default_factory=dict)               # doc_id -> cleaning report
+    chunks_total: int = 0
+    chunks_written: int = 0
+    embedded: int = 0                                        # texts sent to the model
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def failed(self) -> list[dict]:
+        """Inputs that could not be read (duplicates and ignored files are not failures)."""
+        return [s for s in self.skipped if s["kind"] == "error"]
+
+    def skip(self, file: str, reason: str, kind: str = "error") -> None:
+        self.skipped.append({"file": file, "reason": reason, "kind": kind})
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.moved or self.removed)
+
+
+@dataclass
+class _Pending:
+    document: Document
+    chunks: list[Chunk]
+    replaces: bool
+
+
+@dataclass
+class IngestOptions:
+    max_chars: int = DEFAULT_MAX_CHARS
+    limits: Limits = field(default_factory=Limits)
+    rebuild: bool = False
+    origin: str = "file"
+
+
+def embed_text(title: str, section: str, text: str) -> str:
+    """What gets embedded and keyword-indexed for a chunk: its text in context."""
+    return "\n".join(part for part in (title, section, text) if part)
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def make_doc_id(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^0-9A-Za-z\u3400-\u9fff]+", "-", name).strip("-").lower()[:60] or "doc"
+    doc_id, n = base, 2
+    while doc_id in taken:
+        doc_id, n = f"{base}-{n}", n + 1
+    taken.add(doc_id)
+    return doc_id
+
+
+def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int) -> list[Chunk]:
+    """Clean, structure and chunk; fills ``doc.text`` and ``doc.cleaning``."""
+    structured = structure(loaded)
+    doc.text = structured.text
+    doc.cleaning = structured.report.as_dict()
+    return [Chunk(doc_id=doc.doc_id, ord=i, paragraph=c.paragraph, section=c.section_path,
+                  start=c.start, end=c.end, text=c.text,
+                  embed_text=embed_text(doc.title, c.section_path, c.text))
+            for i, c in enumerate(chunk_paragraphs(structured.paragraphs, max_chars))]
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path], list[dict]]:
+    """-> (files to ingest, folders scanned, skipped). Hidden files are ignored."""
+    files, folders, skipped = [], [], []
+    for path in paths:
+        path = Path(path).resolve()
+        if path.is_dir():
+            folders.append(path)
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts):
+                    if f.suffix.lower() in SUPPORTED:
+                        files.append(f)
+                    else:
+                        skipped.append({"file": str(f), "reason": f"unsupported file type '{f.suffix}'", "kind": "ignored"})
+        elif path.is_file():
+            files.append(path)
+        else:
+            skipped.append({"file": str(path), "reason": "no such file or folder", "kind": "error"})
+    return files, folders, skipped
+
+
+class Ingestor:
+    """Runs one ingest against a data directory. Holds the ingest lock while writing."""
+
+    def __init__(self, data_dir: Path, embedder, options: IngestOptions | None = None, progress=None):
+        self.data_dir = Path(data_dir)
+        self.embedder = embedder
+        self.options = options or IngestOptions()
+        self.progress = progress or (lambda stage, done, total: None)
+
+    # -- entry points ---------------------------------------------------------------
+    def ingest_paths(self, paths: list[Path]) -> IngestSummary:
+        with IngestLock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
+            return self._run(lambda store, summary: self._plan_files(store, paths, summary))
+
+    def ingest_jsonl(self, jsonl: Path) -> IngestSummary:
+        with IngestLock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
+            return self._run(lambda store, summary: self._plan_jsonl(store, Path(jsonl).resolve(), summary))
+
+    def remove(self, doc_ids: list[str]) -> IngestSummary:
+        with IngestLock(self.data_dir):
+            summary, started = IngestSummary(), time.perf_counter()
+            store = IndexStore(self.data_dir)
+            with store.writer(store.model or self.embedder.name, None) as w:
+                for doc_id in doc_ids:
+                    if w.remove_document(doc_id):
+                        summary.removed.append(doc_id)
+                    else:
+                        summary.skip(doc_id, "no such document in the index")
+            summary.chunks_total = store.info().chunks
+            summary.seconds = time.perf_counter() - started
+            return summary
+
+    # -- the common run -------------------------------------------------------------
+    def _run(self, plan) -> IngestSummary:
+        started = time.perf_counter()
+        summary = IngestSummary()
+        store = IndexStore(self.data_dir, create=True)
+        pending, removals, moves = plan(store, summary)
+        vectors = self._embed(store, pending, summary)
+        dim = len(next(iter(vectors.values()))) if vectors else None
+        with store.writer(self.embedder.name, dim, replace_all=self.options.rebuild) as w:
+            for doc_id in removals:
+                w.remove_document(doc_id)
+            for doc_id, source in moves:
+                w.move_document(doc_id, source)
+            for item in pending:
+                terms = [passage_terms(c.embed_text) for c in item.chunks]
+                w.add_document(item.document, item.chunks, terms, vectors)
+                summary.chunks_written += len(item.chunks)
+                (summary.updated if item.replaces else summary.added).append(item.document.doc_id)
+        summary.chunks_total = store.info().chunks
+        summary.seconds = time.perf_counter() - started
+        store.close()
+        return summary
+
+    def _embed(self, store: IndexStore, pending: list[_Pending], summary: IngestSummary) -> dict:
+        texts: dict[str, str] = {}
+        for item in pending:
+            for chunk in item.chunks:
+                texts.setdefault(sha256_text(chunk.embed_text), chunk.embed_text)
+        if not self.options.rebuild:
+            for known in store.has_vectors(list(texts)):
+                del texts[known]
+        if not texts:
+            return {}
+        hashes = list(texts)
+        self.progress("loading model", 0, len(hashes))
+        matrix = self.embedder.embed_documents([texts[h] for h in hashes],
+                                               progress=lambda d, t: self.progress("embedding", d, t))
+        summary.embedded = len(hashes)
+        return dict(zip(hashes, matrix))
+
+    # -- planning: what changed ------------------------------------------------------
+    def _plan_files(self, store: IndexStore, paths: list[Path], summary: IngestSummary):
+        files, folders, skipped = expand_paths(paths)
+        summary.skipped.extend(skipped)
+        states = {} if self.options.rebuild else store.document_states()
+        by_hash: dict[str, str] = {}
+        by_source: dict[str, str] = {}
+        for doc_id, (source, origin, content_hash) in states.items():
+            if origin != "jsonl":
+                by_hash.setdefault(content_hash, doc_id)
+                by_source[source] = doc_id
+        taken = set(states)
+        seen_hashes: dict[str, str] = {}
+        seen_docs: set[str] = set()
+        pending, moves = [], []
+        for i, path in enumerate(files):
+            self.progress("reading", i + 1, len(files))
+            source = str(path)
+            try:
+                digest = file_hash(path)
+            except OSError as exc:
+                summary.skip(source, f"cannot read: {exc.strerror}")
+                seen_docs.add(by_source.get(source, ""))  # keep the old version of an unreadable file
+                continue
+            if digest in seen_hashes:
+                summary.skip(source, f"identical to {seen_hashes[digest]}", "duplicate")
+                continue
+            known = by_hash.get(digest)
+            if known is not None:
+                old_source = states[known][0]
+                if old_source == source:
+                    summary.unchanged.append(known)
+                elif old_source in by_source and Path(old_source).exists() and old_source != source:
+                    summary.skip(source, f"identical to {Path(old_source).name} (already indexed as {known})",
+                                 "duplicate")
+                    seen_hashes[digest] = Path(old_source).name
+                    continue
+                else:
+                    moves.append((known, source))
+                    summary.moved.append(known)
+                seen_hashes[digest] = Path(source).name
+                seen_docs.add(known)
+                continue
+            replaces = by_source.get(source)
+            try:
+                loaded = load(path, self.options.limits)
+            except UnreadableFile as exc:
+                summary.skip(source, str(exc))
+                seen_docs.add(replaces or "")   # a broken new version never removes the old one
+                continue
+            doc_id = replaces or make_doc_id(path.stem, taken)
+            doc = Document(doc_id=doc_id, title=loaded.title, source=source, origin=self.options.origin,
+                           content_hash=digest, text="")
+            chunks = build_chunks(doc, loaded, self.options.max_chars)
+            if not chunks:
+                summary.skip(source, "no text found after cleaning")
+                seen_docs.add(replaces or "")
+                continue
+            summary.debris[doc_id] = doc.cleaning
+            seen_hashes[digest] = path.name
+            seen_docs.add(doc_id)
+            pending.append(_Pending(doc, chunks, replaces=replaces is not None))
+        removals = [doc_id for doc_id, (source, origin, _) in states.items()
+                    if origin != "jsonl" and doc_id not in seen_docs and not Path(source).exists()
+                    and any(Path(source).is_relative_to(folder) for folder in folders)]
+        summary.removed.extend(removals)
+        return pending, removals, moves
+
+    def _plan_jsonl(self, store: IndexStore, jsonl: Path, summary: IngestSummary):
+        states = {} if self.options.rebuild else store.document_states()
+        pending, seen = [], set()
+        try:
+            lines = jsonl.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            summary.skip(str(jsonl), f"cannot read: {exc}")
+            return [], [], []
+        for number, line in enumerate(lines, 1):
+            self.progress("reading", number, len(lines))
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                doc_id, title, text = str(record["doc_id"]), str(record.get("title") or ""), str(record["text"])
+            except (ValueError, KeyError, TypeError) as exc:
+                summary.skip(f"{jsonl.name}:{number}", f"bad record ({exc})")
+                continue
+            if doc_id in seen:
+                summary.skip(f"{jsonl.name}:{number}", f"duplicate doc_id {doc_id}", "duplicate")
+                continue
+            seen.add(doc_id)
+            digest = sha256_text(title + "\n" + text)
+            old = states.get(doc_id)
+            if old and old[2] == digest:
+                summary.unchanged.append(doc_id)
+                continue
+            doc = Document(doc_id=doc_id, title=title, source=str(jsonl), origin="jsonl",
+                           content_hash=digest, text="")
+            blocks = [Block(p) for p in text.splitlines() if p.strip()]
+            chunks = build_chunks(doc, LoadedFile(title=title, blocks=blocks), self.options.max_chars)
+            if not chunks:
+                summary.skip(f"{jsonl.name}:{number}", "no text")
+                continue
+            pending.append(_Pending(doc, chunks, replaces=old is not None))
+        removals = [doc_id for doc_id, (source, origin, _) in states.items()
+                    if origin == "jsonl" and source == str(jsonl) and doc_id not in seen]
+        summary.removed.extend(removals)
+        return pending, removals, []

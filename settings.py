@@ -1,0 +1,18 @@
+"""Where things live, and the environment variables that change it (see README)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
+
+
+def data_dir(cli_value: str | None = None) -> Path:
+    """--data-dir, else $RAG_DATA_DIR, else data/ in the project."""
+    value = cli_value or os.environ.get("RAG_DATA_DIR") or str(PROJECT_ROOT / "data")
+    return Path(value).expanduser().resolve()
+
+
+def max_file_bytes() -> int:
+    return int(float(os.environ.get("RAG_MAX_FILE_MB", "50")) * 1024 * 1024)
