@@ -53,3 +53,11 @@ def query_terms(text: str) -> list[str]:
         if _keep(token):
             seen.setdefault(token, None)
     return list(seen)
+
+
+def tagged(folded: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech flag) pairs, jieba's tag set (ns = place, nr = person ...)."""
+    import jieba.posseg
+
+    _jieba()
+    return [(p.word, p.flag) for p in jieba.posseg.cut(folded, HMM=False)]

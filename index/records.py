@@ -34,9 +34,15 @@ class Chunk:
     start: int               # character span in Document.text
     end: int
     text: str
-    embed_text: str = ""     # what was embedded and keyword-indexed (title + section + text)
+    title: str = ""          # the document's title
     id: int | None = None    # assigned by the store; also the vector id
-    title: str = ""          # the document's title, filled in when read back
+
+    @property
+    def keyword_text(self) -> str:
+        """What the keyword index sees: the passage in context (title, section, text).
+        The dense side embeds ``text`` alone: the title, the same in every chunk of a
+        report, only blurs the vectors (README, "Retrieval quality")."""
+        return "\n".join(part for part in (self.title, self.section, self.text) if part)
 
 
 @dataclass

@@ -35,7 +35,7 @@ import numpy as np
 
 from .records import Chunk, Document, IndexInfo
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "index.sqlite"
 
 SCHEMA = """
@@ -61,7 +61,6 @@ CREATE TABLE IF NOT EXISTS chunks (
     char_start INTEGER NOT NULL,
     char_end INTEGER NOT NULL,
     text TEXT NOT NULL,
-    embed_text TEXT NOT NULL,
     text_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
@@ -209,15 +208,29 @@ class IndexStore:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self._conn().execute(
-            f"SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, embed_text, d.title"
+            f"SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title"
             f" FROM chunks c JOIN documents d USING (doc_id) WHERE c.id IN ({marks})", ids)
         return {r[0]: _chunk(r) for r in rows}
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         rows = self._conn().execute(
-            "SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, embed_text, d.title"
+            "SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title"
             " FROM chunks c JOIN documents d USING (doc_id) WHERE c.doc_id=? ORDER BY ord", (doc_id,))
         return [_chunk(r) for r in rows]
+
+    def folded_text(self) -> str:
+        """All chunk texts, folded for matching (Simplified, lower case), one string,
+        cached per generation: answers "does the corpus ever mention X?" in a millisecond."""
+        from chinese.clean import fold_for_matching
+
+        generation = self.generation
+        cached = getattr(self, "_folded", None)
+        if cached and cached[0] == generation:
+            return cached[1]
+        rows = self._conn().execute("SELECT d.title, c.section, c.text FROM chunks c JOIN documents d USING (doc_id)")
+        text = fold_for_matching("\n".join("\n".join(r) for r in rows))
+        self._folded = (generation, text)
+        return text
 
     def has_vectors(self, hashes: list[str]) -> set[str]:
         found: set[str] = set()
@@ -318,6 +331,20 @@ class IndexStore:
             if m and int(m.group(1)) < generation:
                 old.unlink(missing_ok=True)
 
+    def cosines(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Inner product of the query with given chunks' vectors (those the dense side
+        did not rank, so that every hit carries a cosine)."""
+        if not ids:
+            return {}
+        _, index = self.vector_index()
+        out = {}
+        for chunk_id in ids:
+            try:
+                out[chunk_id] = float(np.dot(index.reconstruct(int(chunk_id)), query))
+            except RuntimeError:
+                pass
+        return out
+
     def vector_search(self, query: np.ndarray, limit: int) -> list[tuple[int, float]]:
         _, index = self.vector_index()
         if index.ntotal == 0:
@@ -386,12 +413,12 @@ class _Writer:
             (doc.doc_id, doc.title, doc.source, doc.origin, doc.content_hash, doc.text,
              json.dumps(doc.cleaning, ensure_ascii=False), doc.ingested_at or time.strftime("%Y-%m-%d %H:%M:%S")))
         for chunk, chunk_terms in zip(chunks, terms):
-            text_hash = sha256_text(chunk.embed_text)
+            text_hash = sha256_text(chunk.text)
             cur = self.conn.execute(
-                "INSERT INTO chunks (doc_id, ord, paragraph, section, char_start, char_end, text, embed_text, text_hash)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO chunks (doc_id, ord, paragraph, section, char_start, char_end, text, text_hash)"
+                " VALUES (?,?,?,?,?,?,?,?)",
                 (doc.doc_id, chunk.ord, chunk.paragraph, chunk.section, chunk.start, chunk.end, chunk.text,
-                 chunk.embed_text, text_hash))
+                 text_hash))
             chunk.id = cur.lastrowid
             self.conn.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (chunk.id, " ".join(chunk_terms)))
             if text_hash in vectors:
@@ -422,4 +449,4 @@ def _document(r) -> Document:
 
 def _chunk(r) -> Chunk:
     return Chunk(id=r[0], doc_id=r[1], ord=r[2], paragraph=r[3], section=r[4], start=r[5], end=r[6],
-                 text=r[7], embed_text=r[8], title=r[9])
+                 text=r[7], title=r[8])

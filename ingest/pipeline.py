@@ -77,11 +77,6 @@ class IngestOptions:
     origin: str = "file"
 
 
-def embed_text(title: str, section: str, text: str) -> str:
-    """What gets embedded and keyword-indexed for a chunk: its text in context."""
-    return "\n".join(part for part in (title, section, text) if part)
-
-
 def file_hash(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -106,7 +101,7 @@ def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int) -> list[Chun
     doc.cleaning = structured.report.as_dict()
     return [Chunk(doc_id=doc.doc_id, ord=i, paragraph=c.paragraph, section=c.section_path,
                   start=c.start, end=c.end, text=c.text,
-                  embed_text=embed_text(doc.title, c.section_path, c.text))
+                  title=doc.title)
             for i, c in enumerate(chunk_paragraphs(structured.paragraphs, max_chars))]
 
 
@@ -176,7 +171,7 @@ class Ingestor:
             for doc_id, source in moves:
                 w.move_document(doc_id, source)
             for item in pending:
-                terms = [passage_terms(c.embed_text) for c in item.chunks]
+                terms = [passage_terms(c.keyword_text) for c in item.chunks]
                 w.add_document(item.document, item.chunks, terms, vectors)
                 summary.chunks_written += len(item.chunks)
                 (summary.updated if item.replaces else summary.added).append(item.document.doc_id)
@@ -189,7 +184,7 @@ class Ingestor:
         texts: dict[str, str] = {}
         for item in pending:
             for chunk in item.chunks:
-                texts.setdefault(sha256_text(chunk.embed_text), chunk.embed_text)
+                texts.setdefault(sha256_text(chunk.text), chunk.text)
         if not self.options.rebuild:
             for known in store.has_vectors(list(texts)):
                 del texts[known]

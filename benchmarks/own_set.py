@@ -1,0 +1,142 @@
+"""Evaluate on our own question set about the shipped report.
+
+    python -m benchmarks.own_set [--data-dir DIR] [--questions benchmarks/questions.jsonl]
+
+Reads questions with the evidence a correct source must contain (compared after folding
+both to Simplified lower case), asks each through the real ``Retriever`` and prints:
+Recall@1/3, MRR@10 (answerable questions, by kind), answer accuracy (the answer
+contains the key string), abstention precision/recall, follow-up accuracy with and
+without conversation resolution, and latency. ``--json`` prints the same as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import settings
+from chinese.clean import fold_for_matching
+from retriever.conversation import Turn
+from retriever.service import Retriever
+
+HERE = Path(__file__).parent
+
+
+def _load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _first_hit(texts: list[str], evidence: list[str]) -> int | None:
+    wanted = [fold_for_matching(e) for e in evidence]
+    for rank, text in enumerate(texts, 1):
+        folded = fold_for_matching(text)
+        if any(w in folded for w in wanted):
+            return rank
+    return None
+
+
+def evaluate(retriever: Retriever, questions: list[dict], k: int = 10) -> dict:
+    rows = []
+    for q in questions:
+        started = time.perf_counter()
+        answer = retriever.ask(q["question"], k=5)
+        latency = (time.perf_counter() - started) * 1000
+        texts = [h.chunk.text for h in answer.hits[:k]]
+        rank = _first_hit(texts, q["evidence"]) if q["answerable"] else None
+        correct = (q["answerable"] and not answer.abstained and q.get("answer") is not None
+                   and fold_for_matching(q["answer"]) in fold_for_matching(answer.answer))
+        rows.append({"qid": q["qid"], "kind": q["kind"], "answerable": q["answerable"], "rank": rank,
+                     "abstained": answer.abstained, "correct": correct, "latency_ms": latency,
+                     "question": q["question"], "answer": answer.answer})
+    return {"rows": rows, "summary": summarise(rows)}
+
+
+def summarise(rows: list[dict]) -> dict:
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+
+    def recall(subset, k):
+        return sum(1 for r in subset if r["rank"] and r["rank"] <= k) / max(1, len(subset))
+
+    def mrr(subset):
+        return sum(1 / r["rank"] for r in subset if r["rank"]) / max(1, len(subset))
+
+    kinds = sorted({r["kind"] for r in answerable})
+    abstained = [r for r in rows if r["abstained"]]
+    latencies = sorted(r["latency_ms"] for r in rows)
+    return {
+        "questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
+        "recall@1": recall(answerable, 1), "recall@3": recall(answerable, 3), "mrr@10": mrr(answerable),
+        "by_kind": {kind: {"n": len([r for r in answerable if r["kind"] == kind]),
+                           "recall@1": recall([r for r in answerable if r["kind"] == kind], 1),
+                           "recall@3": recall([r for r in answerable if r["kind"] == kind], 3)} for kind in kinds},
+        "answer_accuracy": sum(r["correct"] for r in answerable) / max(1, len(answerable)),
+        "abstention_precision": sum(1 for r in abstained if not r["answerable"]) / max(1, len(abstained)),
+        "abstention_recall": sum(1 for r in unanswerable if r["abstained"]) / max(1, len(unanswerable)),
+        "answerable_abstained": sum(1 for r in answerable if r["abstained"]),
+        "latency_ms_p50": statistics.median(latencies) if latencies else 0,
+        "latency_ms_p95": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))] if latencies else 0,
+    }
+
+
+def evaluate_followups(retriever: Retriever, conversations: list[dict]) -> dict:
+    """Second-turn R@3 with the conversation, and without it (the question alone)."""
+    with_history = without = 0
+    details = []
+    for conv in conversations:
+        first, second = conv["turns"][0], conv["turns"][1]
+        a1 = retriever.ask(first["question"], k=5)
+        history = [Turn(first["question"], a1.resolved_question or first["question"],
+                        [c.chunk_id for c in a1.citations[:1] if c.chunk_id is not None])]
+        a2 = retriever.ask(second["question"], k=5, history=history)
+        alone = retriever.ask(second["question"], k=5)
+        hit_with = _first_hit([h.chunk.text for h in a2.hits[:3]], second["evidence"]) is not None
+        hit_alone = _first_hit([h.chunk.text for h in alone.hits[:3]], second["evidence"]) is not None
+        with_history += hit_with
+        without += hit_alone
+        details.append({"cid": conv["cid"], "resolved": a2.resolved_question, "hit": hit_with, "alone": hit_alone})
+    n = max(1, len(conversations))
+    return {"conversations": len(conversations), "recall@3_with_history": with_history / n,
+            "recall@3_question_alone": without / n, "details": details}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.own_set", description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir")
+    parser.add_argument("--questions", type=Path, default=HERE / "questions.jsonl")
+    parser.add_argument("--followups", type=Path, default=HERE / "followups.jsonl")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--details", action="store_true", help="print every question's outcome")
+    args = parser.parse_args(argv)
+    retriever = Retriever(settings.data_dir(args.data_dir))
+    retriever.warm_up()
+    result = evaluate(retriever, _load(args.questions))
+    result["followups"] = evaluate_followups(retriever, _load(args.followups))
+    if args.json:
+        print(json.dumps({k: v for k, v in result.items() if k != "rows" or args.details}, ensure_ascii=False, indent=1))
+        return 0
+    if args.details:
+        for r in result["rows"]:
+            flag = "ok " if (r["rank"] == 1 or (not r["answerable"] and r["abstained"])) else "-- "
+            print(f"{flag}{r['qid']} {r['kind']:<12} rank={r['rank']} abstained={r['abstained']} "
+                  f"correct={r['correct']} {r['question'][:40]}\n      {r['answer'][:110]}")
+    s = result["summary"]
+    print(f"{s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} unanswerable)")
+    print(f"Recall@1 {s['recall@1']:.3f}  Recall@3 {s['recall@3']:.3f}  MRR@10 {s['mrr@10']:.3f}")
+    for kind, v in s["by_kind"].items():
+        print(f"  {kind:<12} n={v['n']:<3} R@1 {v['recall@1']:.3f}  R@3 {v['recall@3']:.3f}")
+    print(f"answer accuracy {s['answer_accuracy']:.3f}")
+    print(f"abstention precision {s['abstention_precision']:.3f}  recall {s['abstention_recall']:.3f}  "
+          f"(answerable abstained: {s['answerable_abstained']})")
+    f = result["followups"]
+    print(f"follow-ups: R@3 {f['recall@3_with_history']:.2f} with the conversation, "
+          f"{f['recall@3_question_alone']:.2f} for the question alone ({f['conversations']} conversations)")
+    print(f"latency per answer: p50 {s['latency_ms_p50']:.0f} ms, p95 {s['latency_ms_p95']:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

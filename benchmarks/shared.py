@@ -1,0 +1,77 @@
+"""Run the shared benchmarks (CMRC 2018, DRCD, both pooled) end to end.
+
+    python -m benchmarks.shared [--bench ../shared/benchmarks] [--out benchmarks/runs] [--only cmrc2018]
+
+For each: ingest the corpus with ``python -m ingest --jsonl`` into its own data dir,
+answer every question with ``python -m retriever eval``, score the run with the
+benchmarks' own ``score.py``. The pooled index is the DRCD index plus the CMRC corpus
+ingested into it (3,104 passages, mixed scripts). Everything goes under --out: the
+ingest summaries (time, chunks), the run files and the scores, as printed in README.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import settings
+
+
+def _run(cmd: list[str], log: Path) -> str:
+    started = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    log.write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        raise SystemExit(f"failed ({result.returncode}): {' '.join(cmd)}\n{result.stderr[-2000:]}")
+    print(f"  {' '.join(cmd[2:5])} ... {time.perf_counter() - started:.0f} s", flush=True)
+    return result.stdout
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.shared")
+    parser.add_argument("--bench", type=Path, default=settings.PROJECT_ROOT.parent / "shared" / "benchmarks")
+    parser.add_argument("--out", type=Path, default=settings.PROJECT_ROOT / "benchmarks" / "runs")
+    parser.add_argument("--only", choices=["cmrc2018", "drcd", "pooled"], action="append")
+    args = parser.parse_args(argv)
+    py = sys.executable
+    wanted = args.only or ["cmrc2018", "drcd", "pooled"]
+    for name in ("cmrc2018", "drcd", "pooled"):
+        if name not in wanted:
+            continue
+        out = args.out / name
+        out.mkdir(parents=True, exist_ok=True)
+        index = out / "index"
+        print(f"{name}:", flush=True)
+        if name == "pooled":
+            questions = out / "questions.jsonl"
+            questions.write_text("".join((args.bench / b / "questions.jsonl").read_text(encoding="utf-8")
+                                         for b in ("cmrc2018", "drcd")), encoding="utf-8")
+            if not (index / "index.sqlite").exists():
+                drcd = args.out / "drcd" / "index"
+                if (drcd / "index.sqlite").exists():   # reuse DRCD's vectors: only CMRC is new
+                    shutil.copytree(drcd, index, ignore=shutil.ignore_patterns("ingest.lock"))
+                else:
+                    _run([py, "-m", "ingest", "--data-dir", str(index), "--jsonl",
+                          str(args.bench / "drcd" / "corpus.jsonl"), "--json"], out / "ingest-drcd.json")
+            _run([py, "-m", "ingest", "--data-dir", str(index), "--jsonl",
+                  str(args.bench / "cmrc2018" / "corpus.jsonl"), "--json"], out / "ingest.json")
+        else:
+            questions = args.bench / name / "questions.jsonl"
+            _run([py, "-m", "ingest", "--data-dir", str(index), "--jsonl",
+                  str(args.bench / name / "corpus.jsonl"), "--json"], out / "ingest.json")
+        _run([py, "-m", "retriever", "--data-dir", str(index), "eval", "--questions", str(questions),
+              "--out", str(out / "run.jsonl"), "--k", "10"], out / "eval.txt")
+        score = _run([py, str(args.bench / "score.py"), str(questions), str(out / "run.jsonl")], out / "score.txt")
+        ingest = json.loads((out / "ingest.json").read_text().strip().splitlines()[-1])
+        print(f"  ingest: {ingest['seconds']:.0f} s, {ingest['chunks_total']} chunks, {ingest['embedded']} embedded")
+        print("  " + (out / "eval.txt").read_text().strip().replace("\n", "\n  "))
+        print("  " + score.strip().replace("\n", "\n  "), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Is anything in the index relevant to the question? If not, say so.
+
+Signals, cheapest first, because each fails alone (measured on benchmarks/questions.jsonl;
+README, "Abstention"):
+- ``unknown``: a name, place, organisation, acronym or year in the question that the
+  loaded reports never mention (``上海浦东新区``, ``GDP``, ``2021``): the reports cannot
+  answer it, however close the passages look.
+- ``coverage``: the share of the question's keyword weight (IDF) found in one of the top
+  passages. High coverage means the passage talks about exactly this.
+- ``sentence``: the best cosine between the question and the candidate answer
+  sentences. Passage-level cosines are useless here (e5 scores a passage about the
+  district's economy 0.89 for "GDP?", above many answerable paraphrases); sentence-level
+  ones separate much better, at the cost of embedding a few sentences, so they are
+  computed only when coverage is not already convincing.
+
+The thresholds come from ``abstention.json``, written by
+``python -m retriever calibrate`` from labelled questions.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from chinese.clean import fold_for_matching
+
+from .question import Question
+from .records import Hit
+from .search import idf
+
+THRESHOLDS_FILE = Path(__file__).with_name("abstention.json")
+_ENTITY_FLAGS = {"ns", "nr", "nrt", "nt", "nz", "nrfg"}
+
+
+@dataclass
+class Relevance:
+    coverage: float                      # best IDF-weighted share of question terms in a top hit
+    missing: list[str]                   # question terms found in no top hit
+    unknown: list[str] = field(default_factory=list)   # entities the corpus never mentions
+    sentence: float | None = None        # best question-sentence cosine, when computed
+    dense: float = 0.0                   # best passage cosine (reported, not decisive)
+
+
+@dataclass
+class AbstentionPolicy:
+    confident_coverage: float = 0.6      # at or above: answer without the sentence check
+    min_sentence: float = 0.87           # below: abstain
+    min_sentence_english: float = 0.75   # English questions share no keywords with the reports
+
+    @classmethod
+    def load(cls, path: Path = THRESHOLDS_FILE) -> "AbstentionPolicy":
+        if path.exists():
+            values = json.loads(path.read_text())
+            return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+        return cls()
+
+    def save(self, path: Path = THRESHOLDS_FILE, **extra) -> None:
+        path.write_text(json.dumps({**asdict(self), **extra}, indent=1, ensure_ascii=False) + "\n")
+
+    def needs_sentence_check(self, question: Question, relevance: Relevance) -> bool:
+        return not relevance.unknown and (question.language == "en" or relevance.coverage < self.confident_coverage)
+
+    def abstains(self, question: Question, relevance: Relevance) -> bool:
+        if relevance.unknown:
+            return True
+        if question.language == "en":
+            return (relevance.sentence or 0.0) < self.min_sentence_english
+        if relevance.coverage >= self.confident_coverage:
+            return False
+        return (relevance.sentence or 0.0) < self.min_sentence
+
+
+def unknown_entities(question: Question, corpus_text: str) -> list[str]:
+    """Names, places, organisations, acronyms and years in the question that appear
+    nowhere in the (folded) corpus text."""
+    if question.language == "en":
+        return []
+    from chinese.tokenize import tagged
+
+    out = []
+    for word, flag in tagged(question.folded):
+        word = word.strip()
+        if len(word) < 2:
+            continue
+        is_entity = flag in _ENTITY_FLAGS and re.search(r"[\u4e00-\u9fff]", word)
+        is_acronym = flag == "eng" and re.fullmatch(r"[a-z]{2,6}", word) and word.upper() in question.text
+        is_year = re.fullmatch(r"(19|20)\d\d", word)
+        if (is_entity or is_acronym or is_year) and word not in corpus_text:
+            out.append(word)
+    return out
+
+
+def measure(question: Question, hits: list[Hit], document_frequency: dict[str, int], total: int,
+            corpus_text: str = "", top: int = 3) -> Relevance:
+    unknown = unknown_entities(question, corpus_text) if corpus_text else []
+    if not hits:
+        return Relevance(0.0, list(question.terms), unknown)
+    weights = {t: idf(document_frequency.get(t, 0), total) for t in question.terms}
+    mass = sum(weights.values()) or 1.0
+    best_cover, found_anywhere = 0.0, set()
+    for hit in hits[:top]:
+        text = fold_for_matching(hit.chunk.keyword_text)
+        found = {t for t in question.terms if t in text}
+        found_anywhere |= found
+        best_cover = max(best_cover, sum(weights[t] for t in found) / mass)
+    dense = max((h.dense for h in hits[:top] if h.dense is not None), default=0.0)
+    return Relevance(coverage=best_cover if question.terms else 0.0,
+                     missing=[t for t in question.terms if t not in found_anywhere],
+                     unknown=unknown, dense=dense)

@@ -1,0 +1,87 @@
+"""Fit the abstention thresholds (``abstain.AbstentionPolicy``) on labelled questions.
+
+In:  JSONL lines with ``question`` and ``answerable`` (our set: benchmarks/questions.jsonl).
+Out: thresholds printed, and written to retriever/abstention.json with ``--write``.
+
+Grid search: an unanswered question that gets an answer (a guess presented as fact)
+costs 3, a needless abstention costs 1. Among equally good thresholds we take the
+middle of the range, which leaves the widest margin on both sides.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .abstain import AbstentionPolicy, measure
+from .search import idf
+
+GUESS_COST, ABSTAIN_COST = 3, 1
+
+
+def features(retriever, questions: list[dict]) -> list[tuple[dict, object, object]]:
+    """(question record, parsed question, Relevance with the sentence cosine always computed)."""
+    from .extract import add_cosines, candidates
+
+    rows = []
+    total = max(1, retriever.store.info().chunks)
+    corpus = retriever.store.folded_text()
+    for q in questions:
+        parsed = retriever.prepare(q["question"])
+        hits = retriever.search(parsed, k=10)
+        frequency = retriever.store.term_document_frequency(parsed.terms)
+        relevance = measure(parsed, hits, frequency, total, corpus)
+        weights = {t: idf(frequency[t], total) for t in parsed.terms}
+        found = candidates(parsed, hits[:5], weights)
+        relevance.sentence = add_cosines(retriever.searcher.last_query_vector, found, retriever.embedder)
+        rows.append((q, parsed, relevance))
+    return rows
+
+
+def _cost(policy: AbstentionPolicy, rows) -> tuple[int, int, int]:
+    guesses = sum(1 for q, p, r in rows if not q["answerable"] and not policy.abstains(p, r))
+    needless = sum(1 for q, p, r in rows if q["answerable"] and policy.abstains(p, r))
+    return GUESS_COST * guesses + ABSTAIN_COST * needless, guesses, needless
+
+
+def fit(rows) -> tuple[AbstentionPolicy, tuple[int, int, int]]:
+    coverage_grid = [round(0.05 * i, 2) for i in range(21)]              # 0 .. 1
+    sentence_grid = [round(0.70 + 0.0025 * i, 4) for i in range(101)]   # 0.70 .. 0.95
+    chinese = [r for r in rows if r[1].language != "en"]
+    english = [r for r in rows if r[1].language == "en"]
+    # The English threshold only touches English questions: fit it on its own.
+    scored = []
+    for cov in coverage_grid:
+        for sent in sentence_grid:
+            policy = AbstentionPolicy(confident_coverage=cov, min_sentence=sent)
+            scored.append((_cost(policy, chinese)[0], policy))
+    best = min(c for c, _ in scored)
+    tied = [p for c, p in scored if c == best]
+    policy = tied[len(tied) // 2]          # middle of the tie: widest margin either side
+    english_costs = [(_cost(AbstentionPolicy(min_sentence_english=e), english)[0], e) for e in sentence_grid]
+    best_en = min(c for c, _ in english_costs)
+    tied_en = [e for c, e in english_costs if c == best_en]
+    policy.min_sentence_english = tied_en[len(tied_en) // 2]
+    return policy, _cost(policy, rows)
+
+
+def calibrate(retriever, path: Path, write: bool = False) -> int:
+    questions = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = features(retriever, questions)
+    for q, p, r in sorted(rows, key=lambda row: row[2].sentence or 0):
+        print(f"{'A' if q['answerable'] else 'U'} sentence={r.sentence or 0:.3f} coverage={r.coverage:.2f} "
+              f"unknown={r.unknown} {p.language:<7} {q['question'][:36]}")
+    policy, (cost, guesses, needless) = fit(rows)
+    print(f"\nthresholds: {policy}")
+    print(f"in-sample, {len(rows)} questions: {guesses} unanswerable answered, {needless} answerable abstained")
+    loo_guesses = loo_needless = 0
+    for i, (q, p, r) in enumerate(rows):      # leave-one-out: how thresholds fare on unseen questions
+        held_out_policy, _ = fit(rows[:i] + rows[i + 1:])
+        wrong = held_out_policy.abstains(p, r) == q["answerable"]
+        loo_guesses += wrong and not q["answerable"]
+        loo_needless += wrong and q["answerable"]
+    print(f"leave-one-out: {loo_guesses} unanswerable answered, {loo_needless} answerable abstained")
+    if write:
+        policy.save(fitted_on=str(path), questions=len(rows), unanswerable_answered=guesses,
+                    answerable_abstained=needless)
+        print("written to retriever/abstention.json")
+    return 0

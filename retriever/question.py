@@ -1,0 +1,85 @@
+"""The question, normalised the way documents are (``chinese.clean``), and what kind
+of answer it wants."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from chinese.clean import fold_for_matching, strip_pinyin_debris
+from chinese.script import is_traditional
+from chinese.tokenize import query_terms
+
+MAX_QUESTION_CHARS = 500   # longer input is cut before retrieval; the UI says so
+
+
+class BadQuestion(ValueError):
+    """A question we cannot search for; the message is shown to the user as is."""
+
+
+# What a question asks for, by its interrogative: the answer sentence should contain it.
+_WANTS = [
+    ("number", re.compile(r"多少|几[个项家次年天倍名条所]|几|多大|多高|多长|多远|多久|比例|百分之|how many|how much|what percentage", re.I)),
+    ("date", re.compile(r"何时|什么时候|哪一年|哪年|哪天|哪个月|when|what year", re.I)),
+    ("name", re.compile(r"谁|哪位|哪个|哪家|哪些|哪一|什么名|叫什么|who|which", re.I)),
+]
+_NUMBER = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)*\s*(?:%|％|万|亿|千|百|个|项|家|天|年|倍|名|条|所|余|多)?"
+                     r"|[一二三四五六七八九十百千万两]+(?:个|项|家|天|年|倍|名|条|所)")
+_DATE = re.compile(r"\d{4}\s*年(?:\d{1,2}\s*月)?(?:\d{1,2}\s*日)?|\d{1,2}\s*月\d{1,2}\s*日|[一二三四五六七八九十]+届")
+
+
+@dataclass
+class Question:
+    raw: str
+    text: str            # cleaned, for the dense side and for display
+    folded: str          # Simplified, ASCII-folded, lower case: for matching
+    terms: list[str]     # keyword terms
+    language: str        # "zh-Hans" | "zh-Hant" | "en"
+    wants: str | None    # "number" | "date" | "name" | None
+
+
+def parse_question(raw: str) -> Question:
+    if raw is None:
+        raise BadQuestion("请输入问题。")
+    text = unicodedata.normalize("NFC", str(raw))
+    text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text)  # control characters
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise BadQuestion("请输入问题。")
+    text, _ = strip_pinyin_debris(text)
+    text = text[:MAX_QUESTION_CHARS]
+    folded = fold_for_matching(text)
+    terms = query_terms(text)
+    if not terms and not re.search(r"[\w\u3400-\u9fff]", text):
+        raise BadQuestion("问题里没有可检索的文字，请用中文或英文提问。")
+    return Question(raw=str(raw), text=text, folded=folded, terms=terms,
+                    language=detect_language(text), wants=wanted_answer(folded))
+
+
+def detect_language(text: str) -> str:
+    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    if latin > 2 * han:
+        return "en"
+    return "zh-Hant" if is_traditional(text) else "zh-Hans"
+
+
+def wanted_answer(folded: str) -> str | None:
+    for kind, pattern in _WANTS:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def has_wanted(kind: str | None, sentence: str) -> bool:
+    """Does the sentence contain what the question asks for (a number, a date, a name)?"""
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    return True
+
+
+def wanted_spans(kind: str | None, sentence: str) -> list[tuple[int, int]]:
+    pattern = {"number": _NUMBER, "date": _DATE}.get(kind or "")
+    return [m.span() for m in pattern.finditer(sentence)] if pattern else []

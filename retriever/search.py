@@ -1,0 +1,120 @@
+"""Hybrid search: dense (FAISS over e5 vectors) + keywords (FTS5 BM25 over jieba terms).
+
+In:  a parsed ``Question``, k. Out: up to k ``Hit`` objects, best first, with the
+evidence for each (cosine, BM25, ranks), near-duplicates removed.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chinese.clean import fold_for_matching
+from index import IndexStore
+
+from .fusion import Fusion
+from .question import Question
+from .records import Hit
+
+
+@dataclass
+class SearchConfig:
+    candidates: int = 50            # per side, before fusion
+    fusion: Fusion = field(default_factory=Fusion)
+    near_duplicate: float = 0.8     # Jaccard of character 4-grams above which a hit is a copy
+    rerank_model: str | None = None
+    rerank_top: int = 20
+
+    @classmethod
+    def from_env(cls) -> "SearchConfig":
+        config = cls()
+        config.fusion.method = os.environ.get("RAG_FUSION", config.fusion.method)
+        config.rerank_model = os.environ.get("RAG_RERANK_MODEL") or None
+        return config
+
+
+class HybridSearcher:
+    def __init__(self, store: IndexStore, embedder, config: SearchConfig | None = None):
+        self.store = store
+        self.embedder = embedder
+        self.config = config or SearchConfig.from_env()
+        self._reranker = None
+        self._local = threading.local()
+
+    @property
+    def last_query_vector(self):
+        """The vector of this thread's last question (saves embedding it twice)."""
+        return getattr(self._local, "vector", None)
+
+    def search(self, question: Question, k: int = 5, exclude: set[int] | frozenset = frozenset(),
+               timing: dict | None = None) -> list[Hit]:
+        timing = timing if timing is not None else {}
+        t0 = time.perf_counter()
+        query_vector = self.embedder.embed_query(question.text)
+        self._local.vector = query_vector
+        t1 = time.perf_counter()
+        dense = self.store.vector_search(query_vector, self.config.candidates)
+        lexical = self.store.keyword_search(question.terms, self.config.candidates)
+        t2 = time.perf_counter()
+        fused = [(i, s) for i, s in self.config.fusion.fuse(dense, lexical) if i not in exclude]
+        hits = self._hits(fused[: max(3 * k, 20)], dense, lexical, query_vector)
+        hits = drop_near_duplicates(hits, self.config.near_duplicate)
+        if self.config.rerank_model:
+            hits = self._rerank(question, hits)
+        t3 = time.perf_counter()
+        timing.update(embed_query=(t1 - t0) * 1000, search=(t2 - t1) * 1000, fuse=(t3 - t2) * 1000)
+        return hits[:k]
+
+    def _hits(self, fused, dense, lexical, query_vector) -> list[Hit]:
+        chunks = self.store.chunks([i for i, _ in fused])
+        dense_rank = {i: (r, s) for r, (i, s) in enumerate(dense, 1)}
+        lexical_rank = {i: (r, s) for r, (i, s) in enumerate(lexical, 1)}
+        cosines = self.store.cosines(query_vector, [i for i, _ in fused if i not in dense_rank])
+        hits = []
+        for chunk_id, score in fused:
+            if chunk_id not in chunks:
+                continue   # removed between the search and now
+            d = dense_rank.get(chunk_id)
+            lx = lexical_rank.get(chunk_id)
+            hits.append(Hit(chunk=chunks[chunk_id], score=score,
+                            dense=d[1] if d else cosines.get(chunk_id), dense_rank=d[0] if d else None,
+                            lexical=lx[1] if lx else None, lexical_rank=lx[0] if lx else None))
+        return hits
+
+    def _rerank(self, question: Question, hits: list[Hit]) -> list[Hit]:
+        if self._reranker is None:
+            from sentence_transformers import CrossEncoder
+
+            self._reranker = CrossEncoder(self.config.rerank_model, device="cpu")
+        top = hits[: self.config.rerank_top]
+        scores = self._reranker.predict([(question.text, h.chunk.text) for h in top])
+        for hit, s in zip(top, scores):
+            hit.rerank = float(np.asarray(s).reshape(-1)[-1])
+        return sorted(top, key=lambda h: -h.rerank) + hits[self.config.rerank_top:]
+
+
+def _shingles(text: str, n: int = 4) -> set[str]:
+    folded = "".join(fold_for_matching(text).split())
+    return {folded[i:i + n] for i in range(max(1, len(folded) - n + 1))}
+
+
+def drop_near_duplicates(hits: list[Hit], threshold: float) -> list[Hit]:
+    """Keep the best of each group of (near-)identical passages: the same paragraph in
+    two reports, or a report ingested twice under different names."""
+    kept: list[tuple[Hit, set[str]]] = []
+    for hit in hits:
+        grams = _shingles(hit.chunk.text)
+        duplicate = any(len(grams & g) / max(1, len(grams | g)) >= threshold
+                        or (len(grams & g) >= 0.95 * min(len(grams), len(g)))
+                        for _, g in kept)
+        if not duplicate:
+            kept.append((hit, grams))
+    return [h for h, _ in kept]
+
+
+def idf(document_frequency: int, total: int) -> float:
+    return math.log(1 + (total - document_frequency + 0.5) / (document_frequency + 0.5))

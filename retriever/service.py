@@ -1,0 +1,179 @@
+"""The retriever as one object: question (+ conversation) in, ``Answer`` out.
+
+    retriever = Retriever(data_dir)
+    answer = retriever.ask("黄埔区设立了哪些新机构？")
+    answer.answer, answer.citations, answer.abstained
+
+Used by the command line (``__main__``) and the app (``ui``). Thread-safe for asking.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from chinese.bilingual import chinese_candidates
+from chinese.script import to_simplified, to_traditional
+from embedding.model import Embedder
+from index import IndexError_, IndexStore
+
+from .abstain import AbstentionPolicy, measure
+from .conversation import Turn, resolve
+from . import extract
+from .question import Question, parse_question
+from .records import Answer, Citation, Hit
+from .search import HybridSearcher, SearchConfig, idf
+
+MESSAGES = {
+    "not_found": {
+        "zh-Hans": "报告中没有找到能回答这个问题的内容。以下是最接近的段落，仅供参考：",
+        "zh-Hant": "報告中沒有找到能回答這個問題的內容。以下是最接近的段落，僅供參考：",
+        "en": "The reports do not say. These are the closest passages, for reference only:",
+    },
+    "empty_index": {
+        "zh-Hans": "索引里还没有报告。请先导入报告。",
+        "zh-Hant": "索引裡還沒有報告。請先導入報告。",
+        "en": "No reports are loaded yet. Please ingest a report first.",
+    },
+    "en_prefix": {"en": "From the report (quoted in Chinese): "},
+    "unknown": {
+        "zh-Hans": "报告中没有提到：{}",
+        "zh-Hant": "報告中沒有提到：{}",
+        "en": "The reports never mention: {}",
+    },
+}
+
+
+def message(key: str, language: str) -> str:
+    table = MESSAGES[key]
+    return table.get(language) or table["zh-Hans"]
+
+
+class Retriever:
+    def __init__(self, data_dir: str | Path, embedder: Embedder | None = None,
+                 config: SearchConfig | None = None, policy: AbstentionPolicy | None = None):
+        self.store = IndexStore(data_dir)
+        self.embedder = embedder or Embedder(self.store.model or None)
+        if self.store.model and self.store.model != self.embedder.name:
+            raise IndexError_(f"the index was built with '{self.store.model}' but RAG_EMBED_MODEL is "
+                              f"'{self.embedder.name}'. Use the same model, or rebuild: python -m ingest --rebuild")
+        self.searcher = HybridSearcher(self.store, self.embedder, config)
+        self.policy = policy or AbstentionPolicy.load()
+
+    def warm_up(self) -> None:
+        """Load the model and the vectors now, so the first question is fast."""
+        self.embedder.embed_query("预热")
+        self.store.vector_index()
+        self.store.folded_text()
+        chinese_candidates("warm up")
+
+    # ------------------------------------------------------------------ asking
+    def ask(self, question: str, k: int = 5, history: list[Turn] | None = None) -> Answer:
+        started = time.perf_counter()
+        timing: dict = {}
+        resolution = resolve(question, history or [])
+        parsed = self.prepare(resolution.text)
+        shown = parse_question(question) if resolution.rewritten else parsed
+        hits = self.search(parsed, k=max(k, 10), exclude=resolution.exclude, timing=timing)
+        answer = self.compose(parsed, hits, k, language=shown.language,
+                              query_vector=self.searcher.last_query_vector)
+        answer.question = question
+        answer.resolved_question = resolution.text if resolution.rewritten else None
+        answer.timing_ms.update(timing, total=(time.perf_counter() - started) * 1000)
+        return answer
+
+    def prepare(self, text: str) -> Question:
+        """Parse a question; an English one also gets Chinese keywords (CC-CEDICT) that
+        the corpus contains, so the keyword side can match Chinese reports."""
+        question = parse_question(text)
+        if question.language == "en":
+            bridged: list[str] = []
+            for _, candidates in chinese_candidates(question.text):
+                multi = [c for c in candidates if len(c) >= 2 and c not in bridged][:12]
+                frequency = self.store.term_document_frequency(multi)
+                bridged.extend([c for c in multi if frequency[c] > 0][:2])
+            question.terms = bridged + question.terms
+        return question
+
+    def search(self, question: Question, k: int = 10, exclude=frozenset(), timing: dict | None = None) -> list[Hit]:
+        return self.searcher.search(question, k=k, exclude=exclude, timing=timing)
+
+    def term_weights(self, question: Question) -> dict[str, float]:
+        total = max(1, self.store.info().chunks)
+        frequency = self.store.term_document_frequency(question.terms)
+        return {t: idf(frequency[t], total) for t in question.terms}
+
+    def compose(self, question: Question, hits: list[Hit], k: int, language: str,
+                query_vector=None) -> Answer:
+        """Decide between answering and abstaining, and build the extractive answer."""
+        started = time.perf_counter()
+        answer = Answer(question=question.raw, answer="", abstained=False, language=language, hits=hits)
+        total = self.store.info().chunks
+        if not hits:
+            answer.abstained = True
+            answer.answer = message("empty_index" if total == 0 else "not_found", language)
+            return answer
+        frequency = self.store.term_document_frequency(question.terms)
+        weights = {t: idf(frequency[t], max(1, total)) for t in question.terms}
+        relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
+        found = extract.candidates(question, hits[:k], weights)
+        if self.policy.needs_sentence_check(question, relevance):
+            if query_vector is None:
+                query_vector = self.embedder.embed_query(question.text)
+            relevance.sentence = extract.add_cosines(query_vector, found, self.embedder)
+        answer.relevance = relevance
+        if self.policy.abstains(question, relevance):
+            answer.abstained = True
+            answer.answer = message("not_found", language)
+            if relevance.unknown:
+                answer.warnings.append(message("unknown", language).format(", ".join(relevance.unknown)))
+            answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
+        else:
+            self._write_answer(extract.choose(found), hits[:k], answer)
+        answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _write_answer(self, chosen: list, hits: list[Hit], answer: Answer) -> None:
+        numbers: dict[int, int] = {}       # hit index -> citation number
+        parts, key_spans, position = [], [], 0
+        if answer.language == "en":
+            prefix = message("en_prefix", "en")
+            parts.append(prefix)
+            position = len(prefix)
+        for candidate in chosen:
+            n = numbers.setdefault(candidate.hit_index, len(numbers) + 1)
+            sentence = _in_script(candidate.text, answer.language)
+            key_a, key_b = candidate.key
+            key_spans.append((position + key_a, position + key_b))
+            marker = f"[{n}]"
+            parts.append(sentence + marker)
+            position += len(sentence) + len(marker)
+        answer.answer = "".join(parts)
+        answer.key_spans = key_spans
+        # Cite the passages used, in marker order; then the other hits as further sources.
+        for hit_index, n in sorted(numbers.items(), key=lambda kv: kv[1]):
+            citation = _citation(n, hits[hit_index])
+            used = [c for c in chosen if c.hit_index == hit_index]
+            citation.sentences = [c.text for c in used]
+            citation.highlights = [(c.start, c.end) for c in used]
+            answer.citations.append(citation)
+        extra = len(answer.citations)
+        for i, hit in enumerate(hits):
+            if i not in numbers:
+                extra += 1
+                answer.citations.append(_citation(extra, hit))
+
+
+def _in_script(text: str, language: str) -> str:
+    """Quote a sentence in the asker's script; spans stay valid (same length)."""
+    if language == "zh-Hans":
+        return to_simplified(text)
+    if language == "zh-Hant":
+        converted = to_traditional(text)
+        return converted if len(converted) == len(text) else text
+    return text
+
+
+def _citation(n: int, hit: Hit) -> Citation:
+    c = hit.chunk
+    return Citation(n=n, doc_id=c.doc_id, title=c.title, section=c.section, paragraph=c.paragraph,
+                    text=c.text, score=hit.score, chunk_id=c.id)
