@@ -57,8 +57,9 @@ def strip_pinyin_debris(text: str, toneless_too: bool = False) -> tuple[str, int
     """Remove ``(qū)``-style readings left behind characters. Returns (text, count).
 
     A toned syllable in brackets is never real text, wherever it stands. A toneless one
-    (``(de)``) might be, so it only counts as debris behind a Han character, and only
-    in a document that carries toned debris too (``has_ruby_debris``).
+    (``(de)``) might be, so it only counts as debris behind a Han character, when it
+    has two letters or more (``(a)`` is a list item), and only in a document that
+    carries toned debris too (``has_ruby_debris``).
     """
     removed = 0
 
@@ -69,7 +70,7 @@ def strip_pinyin_debris(text: str, toneless_too: bool = False) -> tuple[str, int
             removed += 1
             return ""
         before = text[m.start() - 1] if m.start() else ""
-        if toneless_too and re.match(f"[{HAN}]", before) and _is_pinyin(word, toned_only=False):
+        if toneless_too and len(word) >= 2 and re.match(f"[{HAN}]", before) and _is_pinyin(word, toned_only=False):
             removed += 1
             return ""
         return m.group(0)

@@ -40,6 +40,9 @@ class Embedder:
         self.calls = 0
         self._model = None
         self._lock = threading.Lock()
+        # One encode at a time: the fast tokenizer is not safe to share between threads
+        # ("Already borrowed"), and two encodes on 2 cores are no faster than one after another.
+        self._encode_lock = threading.Lock()
 
     @property
     def model(self):
@@ -67,12 +70,17 @@ class Embedder:
         for start in range(0, len(order), step):
             ids = order[start:start + step]
             self.calls += 1
-            out[ids] = model.encode_document([texts[i] for i in ids], batch_size=batch_size,
-                                             normalize_embeddings=True, convert_to_numpy=True)
+            with self._encode_lock:
+                out[ids] = model.encode_document([texts[i] for i in ids], batch_size=batch_size,
+                                                 normalize_embeddings=True, convert_to_numpy=True,
+                                                 show_progress_bar=False)
             if progress:
                 progress(min(start + step, len(texts)), len(texts))
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
         self.calls += 1
-        return self.model.encode_query([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        model = self.model
+        with self._encode_lock:
+            return model.encode_query([text], normalize_embeddings=True, convert_to_numpy=True,
+                                      show_progress_bar=False)[0]

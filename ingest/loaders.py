@@ -71,8 +71,16 @@ def load(path: Path, limits: Limits | None = None) -> LoadedFile:
     return loaded
 
 
+UPLOAD_SUFFIX = re.compile(r"__[0-9a-f]{8}$")   # added to uploaded files' names (ui.state)
+
+
+def display_stem(path: Path) -> str:
+    """The file's name as its author gave it: no extension, no upload suffix."""
+    return UPLOAD_SUFFIX.sub("", Path(path).stem)
+
+
 def _title_from_name(path: Path) -> str:
-    return re.sub(r"[_]+", " ", path.stem).strip() or path.name
+    return re.sub(r"[_]+", " ", display_stem(path)).strip() or path.name
 
 
 # ---------------------------------------------------------------- plain text

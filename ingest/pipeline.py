@@ -28,7 +28,7 @@ from index import Chunk, Document, IndexStore, IngestLock
 from index.store import sha256_text
 
 from .chunking import DEFAULT_MAX_CHARS, chunk_paragraphs
-from .loaders import SUPPORTED, Block, Limits, LoadedFile, UnreadableFile, load
+from .loaders import SUPPORTED, Block, Limits, LoadedFile, UnreadableFile, display_stem, load
 from .structure import structure
 
 
@@ -202,68 +202,72 @@ class Ingestor:
         files, folders, skipped = expand_paths(paths)
         summary.skipped.extend(skipped)
         states = {} if self.options.rebuild else store.document_states()
-        by_hash: dict[str, str] = {}
-        by_source: dict[str, str] = {}
-        for doc_id, (source, origin, content_hash) in states.items():
-            if origin != "jsonl":
-                by_hash.setdefault(content_hash, doc_id)
-                by_source[source] = doc_id
+        by_hash = {h: d for d, (_, origin, h) in states.items() if origin != "jsonl"}
+        by_source = {s: d for d, (s, origin, _) in states.items() if origin != "jsonl"}
         taken = set(states)
-        seen_hashes: dict[str, str] = {}
-        seen_docs: set[str] = set()
+        seen_docs: set[str] = set()      # documents accounted for by this scan (moved ones too)
         pending, moves = [], []
-        for i, path in enumerate(files):
-            self.progress("reading", i + 1, len(files))
-            source = str(path)
-            try:
-                digest = file_hash(path)
-            except OSError as exc:
-                summary.skip(source, f"cannot read: {exc.strerror}")
-                seen_docs.add(by_source.get(source, ""))  # keep the old version of an unreadable file
-                continue
-            if digest in seen_hashes:
-                summary.skip(source, f"identical to {seen_hashes[digest]}", "duplicate")
-                continue
+        for digest, group in self._group_by_content(files, summary).items():
             known = by_hash.get(digest)
+            sources = [str(p) for p in group]
             if known is not None:
                 old_source = states[known][0]
-                if old_source == source:
+                if old_source in sources:                     # same file, same bytes
+                    keep = old_source
                     summary.unchanged.append(known)
-                elif old_source in by_source and Path(old_source).exists() and old_source != source:
-                    summary.skip(source, f"identical to {Path(old_source).name} (already indexed as {known})",
-                                 "duplicate")
-                    seen_hashes[digest] = Path(old_source).name
-                    continue
-                else:
-                    moves.append((known, source))
+                elif Path(old_source).exists():               # a copy of a file indexed from elsewhere
+                    keep = None
+                else:                                         # renamed or moved: the record follows
+                    keep = sources[0]
+                    moves.append((known, keep))
                     summary.moved.append(known)
-                seen_hashes[digest] = Path(source).name
                 seen_docs.add(known)
+                original = Path(keep or old_source).name
+                for source in sources:
+                    if source != keep:
+                        summary.skip(source, f"identical to {original} (indexed as {known})", "duplicate")
                 continue
-            replaces = by_source.get(source)
-            try:
-                loaded = load(path, self.options.limits)
-            except UnreadableFile as exc:
-                summary.skip(source, str(exc))
-                seen_docs.add(replaces or "")   # a broken new version never removes the old one
-                continue
-            doc_id = replaces or make_doc_id(path.stem, taken)
-            doc = Document(doc_id=doc_id, title=loaded.title, source=source, origin=self.options.origin,
-                           content_hash=digest, text="")
-            chunks = build_chunks(doc, loaded, self.options.max_chars)
-            if not chunks:
-                summary.skip(source, "no text found after cleaning")
-                seen_docs.add(replaces or "")
-                continue
-            summary.debris[doc_id] = doc.cleaning
-            seen_hashes[digest] = path.name
-            seen_docs.add(doc_id)
-            pending.append(_Pending(doc, chunks, replaces=replaces is not None))
+            for source in sources[1:]:
+                summary.skip(source, f"identical to {group[0].name}", "duplicate")
+            item = self._prepare(group[0], digest, by_source.get(sources[0]), taken, summary)
+            if item is not None:
+                seen_docs.add(item.document.doc_id)
+                pending.append(item)
         removals = [doc_id for doc_id, (source, origin, _) in states.items()
                     if origin != "jsonl" and doc_id not in seen_docs and not Path(source).exists()
                     and any(Path(source).is_relative_to(folder) for folder in folders)]
         summary.removed.extend(removals)
         return pending, removals, moves
+
+    def _group_by_content(self, files: list[Path], summary: IngestSummary) -> dict[str, list[Path]]:
+        """sha256 -> the files with those bytes, in scan order."""
+        groups: dict[str, list[Path]] = {}
+        for i, path in enumerate(files):
+            self.progress("reading", i + 1, len(files))
+            try:
+                groups.setdefault(file_hash(path), []).append(path)
+            except OSError as exc:
+                summary.skip(str(path), f"cannot read: {exc.strerror}")
+        return groups
+
+    def _prepare(self, path: Path, digest: str, replaces: str | None, taken: set[str],
+                 summary: IngestSummary) -> _Pending | None:
+        """Load, clean and chunk one new or changed file; None (and a reason) if unreadable.
+        A broken new version of a known file leaves the indexed version in place."""
+        try:
+            loaded = load(path, self.options.limits)
+        except UnreadableFile as exc:
+            summary.skip(str(path), str(exc))
+            return None              # a known file stays indexed as it was: its path still exists
+        doc_id = replaces or make_doc_id(display_stem(path), taken)
+        doc = Document(doc_id=doc_id, title=loaded.title, source=str(path), origin=self.options.origin,
+                       content_hash=digest, text="")
+        chunks = build_chunks(doc, loaded, self.options.max_chars)
+        if not chunks:
+            summary.skip(str(path), "no text found after cleaning")
+            return None
+        summary.debris[doc_id] = doc.cleaning
+        return _Pending(doc, chunks, replaces=replaces is not None)
 
     def _plan_jsonl(self, store: IndexStore, jsonl: Path, summary: IngestSummary):
         states = {} if self.options.rebuild else store.document_states()

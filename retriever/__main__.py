@@ -67,10 +67,14 @@ def _ask(retriever, args) -> int:
         if client is None:
             print("error: --llm needs RAG_LLM_BASE_URL and RAG_LLM_MODEL", file=sys.stderr)
             return 2
-        answer = None
+        answer, shown = None, 0
         for answer in answer_with_llm(retriever, client, args.question, k=args.k):
-            if not args.json and answer.mode == "llm-streaming":
-                pass
+            if not args.json and answer.mode == "llm":      # stream the reply as it arrives
+                print(answer.answer[shown:], end="", flush=True)
+                shown = len(answer.answer)
+        if shown and not args.json:
+            print("\n")
+            answer.answer, answer.key_spans = "", []       # already printed
     else:
         answer = retriever.ask(args.question, k=args.k)
     if args.json:

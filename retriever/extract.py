@@ -3,8 +3,8 @@ the question, each followed by its [n] marker, with the key span marked.
 
 A sentence scores by the question's keywords it contains (IDF-weighted), by shared
 character bigrams (which survive paraphrase better than words), by its passage's rank,
-by whether it holds what the question asks for (a number for 多少/几, a date for 何时:
-``question.wanted_answer``), and, when computed, by its cosine with the question.
+and by whether it holds what the question asks for (a number for 多少/几, a date for
+何时: ``question.wanted_answer``).
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def _key_span(question: Question, sentence: str, weights: dict[str, float]) -> t
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^，,；;：:。！？!?]+", sentence)] or [(0, len(sentence))]
     best = max(clauses, key=lambda c: sum(w for t, w in weights.items() if t in folded[c[0]:c[1]]))
     if question.wants in ("number", "date"):
-        spans = wanted_spans(question.wants, sentence)
+        spans = wanted_spans(question.wants, folded)   # folded: 個 reads as 个, same length
         if spans:
             anchor = _anchor(question, folded)
             if anchor is not None:

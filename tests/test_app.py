@@ -1,0 +1,71 @@
+"""The Gradio app through its API (gradio_client), against a real server on a free port."""
+import html
+import json
+
+from gradio_client import handle_file
+
+from conftest import SEED
+from ui.feedback import FeedbackStore
+
+UPLOADED = ("一、数字政府建设\n"
+            "一是推进政务数据共享。全区建成政务数据共享平台，汇聚数据资源目录1234余项，实现跨部门数据调用380万次。\n"
+            "二是推进掌上办事。上线“穗好办”黄埔专区，可办事项达到1560项，群众满意率保持在99%以上。\n")
+
+
+def test_ask_returns_the_cli_contract(app_server):
+    result = app_server.client.predict("黄埔区企业投资建设项目审批时间压减到多少个工作日？", 3, api_name="/ask")
+    assert not result["abstained"] and "13" in result["answer"]
+    assert len(result["citations"]) == 3
+    first = result["citations"][0]
+    assert set(first) >= {"n", "doc_id", "title", "section", "paragraph", "text", "score"}
+    assert first["paragraph"] == 4 and first["doc_id"] == SEED.stem
+
+
+def test_upload_then_ask_then_remove(app_server, tmp_path):
+    client = app_server.client
+    report = tmp_path / "数字政府建设报告.txt"
+    report.write_text(UPLOADED, encoding="utf-8")
+    message, *_ = client.predict([handle_file(str(report))], api_name="/upload")
+    assert "新增 1 份" in message, message
+    stored = list((app_server.data_dir / "uploads").iterdir())
+    assert len(stored) == 1 and stored[0].name.startswith("数字政府建设报告__")
+
+    answer = client.predict("政务数据共享平台汇聚了多少项数据资源目录？", 5, api_name="/ask")
+    assert not answer["abstained"] and "1234余项" in answer["answer"]
+    assert answer["citations"][0]["title"] == "数字政府建设报告"
+
+    again, *_ = client.predict([handle_file(str(report))], api_name="/upload")
+    assert "重复" in again and len(list((app_server.data_dir / "uploads").iterdir())) == 1
+
+    docs = client.predict(api_name="/documents")
+    doc_id = next(d["doc_id"] for d in docs if d["title"] == "数字政府建设报告")
+    removed, *_ = client.predict(doc_id, api_name="/remove")
+    assert "已删除" in removed
+    gone = client.predict("政务数据共享平台汇聚了多少项数据资源目录？", 5, api_name="/ask")
+    assert "1234" not in json.dumps(gone, ensure_ascii=False)
+    assert list((app_server.data_dir / "uploads").iterdir()) == []
+
+
+def test_bad_upload_is_reported_and_changes_nothing(app_server, tmp_path):
+    client = app_server.client
+    before = client.predict(api_name="/documents")
+    broken = tmp_path / "scan.pdf"
+    broken.write_bytes(b"%PDF-1.4 broken")
+    message, *_ = client.predict([handle_file(str(broken))], api_name="/upload")
+    message = html.unescape(message)
+    assert "未导入" in message and "scan.pdf：" in message and "damaged PDF" in message
+    assert client.predict(api_name="/documents") == before
+
+
+def test_bad_question_through_the_api(app_server):
+    result = app_server.client.predict("   ", 5, api_name="/ask")
+    assert result["abstained"] and result["error"] == "bad_question" and "请输入问题" in result["answer"]
+
+
+def test_feedback_is_stored(tmp_path):
+    store = FeedbackStore(tmp_path)
+    store.record("问题？", {"answer": "回答[1]", "mode": "extractive",
+                           "citations": [{"n": 1, "doc_id": "d", "title": "t", "section": "s", "paragraph": 2,
+                                          "text": "...", "chunk_id": 7}]}, -1, "session-1")
+    rows = store.all()
+    assert rows[0]["vote"] == -1 and json.loads(rows[0]["sources"])[0]["chunk_id"] == 7

@@ -1,0 +1,68 @@
+"""The page in a real browser (Debian's Chromium driven by Playwright): ask, see the
+answer and a source card, save a screenshot; and document text that looks like HTML,
+JavaScript or Markdown links is shown as text, never run or made into a link."""
+import os
+from pathlib import Path
+
+import pytest
+from gradio_client import handle_file
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+HOSTILE = ("一、网络安全通报\n"
+           "网络安全专项检查发现漏洞样本<img src=x onerror=\"window.__xss=1\">和<script>window.__xss=2</script>两类，"
+           "另见[点这里](javascript:window.__xss=3)与**加粗**文字，均已在整改期限内完成修复。\n")
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield page
+        browser.close()
+
+
+def ask(page, url, question):
+    page.goto(url)
+    page.wait_for_selector("#status:has-text('已就绪')", timeout=60_000)
+    page.fill("#question textarea", question)
+    page.click("#send")
+    page.wait_for_selector("#sources .source-card", timeout=60_000)
+    page.wait_for_timeout(500)
+
+
+def test_ask_and_see_answer_with_source_card(page, app_server):
+    ask(page, app_server.url, "黄埔区企业投资建设项目审批时间压减到多少个工作日？")
+    bubble = page.locator("#chat").inner_text()
+    assert "13" in bubble and "[1]" in bubble
+    assert page.locator("#chat mark.key").count() >= 1
+    card = page.locator("#sources .source-card").first
+    assert "營商環境改革創新" in card.inner_text() and "第4段" in card.inner_text()
+    assert card.locator("mark.support").count() >= 1
+    card.locator("summary").click()
+    assert card.locator("details p.para").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+
+def test_document_markup_is_shown_as_text(page, app_server, tmp_path):
+    report = tmp_path / "security.txt"           # plain text: the markup is part of the text
+    report.write_text(HOSTILE, encoding="utf-8")
+    app_server.client.predict([handle_file(str(report))], api_name="/upload")
+    ask(page, app_server.url, "网络安全专项检查发现了哪两类漏洞样本？")
+    assert page.evaluate("window.__xss") is None                      # nothing ran
+    text = page.locator("#sources").inner_text()
+    assert "<script>window.__xss=2</script>" in text and "onerror" in text
+    assert "[点这里](javascript:window.__xss=3)" in text
+    assert page.locator("#chat a[href^='javascript'], #sources a[href^='javascript'], #sources img, #chat img").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "hostile-document.png"), full_page=True)

@@ -1,0 +1,181 @@
+"""Ingest end to end with the real model and a real index: incremental re-ingest (add,
+change, rename, duplicate, delete), the command line, and a killed ingest."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from embedding.model import Embedder
+from index import IndexStore
+from ingest.pipeline import IngestOptions, Ingestor
+
+from conftest import ROOT, SEED, run_cli
+
+NEW_REPORT = ("一、数字政府建设\n"
+              "一是推进政务数据共享。全区建成政务数据共享平台，汇聚数据资源目录1200余项，实现跨部门数据调用380万次。\n"
+              "二是推进掌上办事。上线“穗好办”黄埔专区，可办事项达到1560项，群众满意率保持在99%以上。\n")
+
+
+class CountingEmbedder(Embedder):
+    """The real model, but it can tell whether it was loaded at all."""
+
+    loads = 0
+
+    @property
+    def model(self):
+        if self._model is None:
+            type(self).loads += 1
+        return super().model
+
+
+def test_incremental_add_change_rename_duplicate_delete(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    (corpus / "digital.txt").write_text(NEW_REPORT, encoding="utf-8")
+    data = tmp_path / "data"
+    run = lambda: Ingestor(data, embedder).ingest_paths([corpus])
+
+    first = run()
+    assert sorted(first.added) == sorted(["digital", SEED.stem]) and first.embedded > 30
+
+    calls = embedder.calls
+    again = run()
+    assert sorted(again.unchanged) == sorted(first.added) and not again.changed
+    assert embedder.calls == calls and again.embedded == 0                   # zero model calls
+
+    (corpus / "digital.txt").write_text(NEW_REPORT.replace("1560项", "1888项"), encoding="utf-8")
+    changed = run()
+    assert changed.updated == ["digital"]
+    assert changed.embedded == 1                # only the edited chunk is new text
+    store = IndexStore(data)
+    assert "1888项" in store.document("digital").text and "1560项" not in store.document("digital").text
+
+    (corpus / "digital.txt").rename(corpus / "digital-renamed.txt")
+    moved = run()
+    assert moved.moved == ["digital"] and moved.embedded == 0 and not moved.added
+    assert store.document("digital").source.endswith("digital-renamed.txt")
+
+    shutil.copy(corpus / "digital-renamed.txt", corpus / "copy-of-digital.txt")
+    duplicate = run()
+    assert not duplicate.added and [s["kind"] for s in duplicate.skipped] == ["duplicate"]
+    assert store.info().documents == 2
+
+    (corpus / "copy-of-digital.txt").unlink()
+    (corpus / "digital-renamed.txt").unlink()
+    removed = run()
+    assert removed.removed == ["digital"]
+    assert store.info().documents == 1
+    assert all(c.doc_id != "digital" for c in store.chunks(list(range(1, 500))).values())
+
+
+def test_unchanged_reingest_does_not_load_the_model(seed_copy):
+    CountingEmbedder.loads = 0
+    summary = Ingestor(seed_copy, CountingEmbedder()).ingest_paths([ROOT / "corpus"])
+    assert summary.unchanged and not summary.changed
+    assert CountingEmbedder.loads == 0
+
+
+def test_broken_file_skipped_rest_ingested(tmp_path, embedder):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(NEW_REPORT, encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7 truncated")
+    (folder / "empty.md").write_bytes(b"")
+    summary = Ingestor(tmp_path / "data", embedder).ingest_paths([folder])
+    assert summary.added == ["good"]
+    assert {s["file"].rsplit("/", 1)[-1] for s in summary.failed} == {"broken.pdf", "empty.md"}
+
+
+def test_a_broken_new_version_keeps_the_old_one(tmp_path, embedder):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    report = folder / "report.md"
+    report.write_text(NEW_REPORT, encoding="utf-8")
+    data = tmp_path / "data"
+    Ingestor(data, embedder).ingest_paths([folder])
+    report.write_bytes(b"\x00\x01binary garbage")
+    summary = Ingestor(data, embedder).ingest_paths([folder])
+    assert summary.failed and not summary.removed
+    assert "1200余项" in IndexStore(data).document("report").text
+
+
+def test_jsonl_corpus_keeps_doc_ids(tmp_path, embedder):
+    jsonl = tmp_path / "corpus.jsonl"
+    rows = [{"doc_id": "x-1", "title": "甲", "text": "甲城新建学校三所。"},
+            {"doc_id": "x-2", "title": "乙", "text": "乙城修建公路二十公里。"}]
+    jsonl.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\nnot json\n", encoding="utf-8")
+    data = tmp_path / "data"
+    summary = Ingestor(data, embedder).ingest_jsonl(jsonl)
+    assert sorted(summary.added) == ["x-1", "x-2"] and summary.failed[0]["file"].endswith(":3")
+    jsonl.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    again = Ingestor(data, embedder).ingest_jsonl(jsonl)
+    assert again.unchanged == ["x-1"] and again.removed == ["x-2"]
+
+
+def test_model_mismatch_refused(seed_copy):
+    from index import IndexError_
+
+    class Other(Embedder):
+        def __init__(self):
+            super().__init__("some-other-model")
+
+    folder = seed_copy.parent / "more"
+    folder.mkdir()
+    (folder / "n.txt").write_text(NEW_REPORT, encoding="utf-8")
+    other = Other()
+    other.embed_documents = lambda texts, **kw: __import__("numpy").ones((len(texts), 384), "float32")
+    with pytest.raises(IndexError_, match="rebuild"):
+        Ingestor(seed_copy, other).ingest_paths([folder])
+
+
+def test_cli_summary_list_remove_and_json(seed_copy):
+    env = {"RAG_DATA_DIR": str(seed_copy)}
+    unchanged = run_cli("ingest", "--json", env=env)
+    assert unchanged.returncode == 0, unchanged.stderr
+    summary = json.loads(unchanged.stdout)
+    assert summary["unchanged"] == [SEED.stem] and summary["embedded"] == 0 and summary["seconds"] < 5
+    listing = run_cli("ingest", "--list", env=env)
+    assert SEED.stem in listing.stdout and "pinyin removed 1344" in listing.stdout
+    removed = run_cli("ingest", "--remove", SEED.name, "--json", env=env)
+    assert json.loads(removed.stdout)["removed"] == [SEED.stem]
+    assert "0 documents" in run_cli("ingest", "--list", env=env).stdout
+    missing = run_cli("ingest", str(seed_copy / "nope.txt"), env=env)
+    assert missing.returncode == 1 and "no such file" in missing.stdout
+
+
+def _ingest_process(data, corpus, extra_env=None):
+    env = {**os.environ, "RAG_DATA_DIR": str(data), **(extra_env or {})}
+    return subprocess.Popen([sys.executable, "-m", "ingest", str(corpus), "--json"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("kill_after", [3.0, 9.0, 14.0])
+def test_kill_minus_9_leaves_old_or_new_index(seed_copy, tmp_path, kill_after):
+    """Kill an ingest at several points: the index is the old one or the new one, never
+    a mixture, the old one answers meanwhile, and the next ingest completes."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    for i in range(6):
+        (corpus / f"extra-{i}.txt").write_text(NEW_REPORT.replace("1200", str(1300 + i)), encoding="utf-8")
+    before = IndexStore(seed_copy).info()
+    process = _ingest_process(seed_copy, corpus)
+    time.sleep(kill_after)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    store = IndexStore(seed_copy)
+    info = store.info()
+    assert (info.documents, info.chunks) in {(before.documents, before.chunks), (7, before.chunks + 12)}
+    assert len(store.chunks(list(range(1, 10_000)))) == info.chunks        # every chunk row is whole
+    _, index = store.vector_index()
+    assert index.ntotal == info.chunks                                     # vectors match the rows
+    finished = _ingest_process(seed_copy, corpus)
+    out, err = finished.communicate(timeout=300)
+    assert finished.returncode == 0, err
+    assert IndexStore(seed_copy).info().documents == 7

@@ -1,0 +1,49 @@
+"""Report structure and chunking on the seed report."""
+from chinese.sentences import sentence_spans
+from ingest.chunking import chunk_paragraphs
+from ingest.loaders import Block, LoadedFile, load
+from ingest.structure import structure
+
+from conftest import SEED
+
+
+def test_seed_sections_and_paragraphs():
+    doc = structure(load(SEED))
+    sections = {" › ".join(p.section_path) for p in doc.paragraphs}
+    assert "一、主要工作情況 › 三是率先推進營商環境改革創新" in sections
+    assert "二、工作體會 › 一是思想指引是根本" in sections
+    assert "三、未來工作設想" in sections
+    assert [p.number for p in doc.paragraphs] == list(range(1, len(doc.paragraphs) + 1))
+    for p in doc.paragraphs:
+        assert doc.text[p.start:p.end] == p.text
+    assert doc.report.pinyin_removed == 1344 and len(doc.report.mojibake) == 3
+
+
+def test_markup_and_written_headings():
+    loaded = LoadedFile(title="报告", blocks=[
+        Block("报告", heading_level=1), Block("一、总体情况"), Block("（一）审批改革。将审批时间压减至13个工作日。"),
+        Block("正文第二段。"), Block("1. 细则"), Block("细则内容。")])
+    doc = structure(loaded)
+    paths = [" › ".join(p.section_path) for p in doc.paragraphs]
+    assert paths == ["一、总体情况 › （一）审批改革", "一、总体情况 › （一）审批改革", "一、总体情况 › （一）审批改革 › 1. 细则"]
+
+
+def test_chunks_respect_sentences_sizes_and_spans():
+    doc = structure(load(SEED))
+    chunks = chunk_paragraphs(doc.paragraphs, max_chars=300)
+    assert all(len(c.text) <= 300 for c in chunks)
+    assert sum(len(c.text) >= 100 for c in chunks) >= 0.9 * len(chunks)    # no crumbs
+    for c in chunks:
+        assert doc.text[c.start:c.end] == c.text
+        paragraph = next(p for p in doc.paragraphs if p.number == c.paragraph)
+        ends = {paragraph.start + b for _, b in sentence_spans(paragraph.text)}
+        assert c.end in ends, f"chunk cut inside a sentence: {c.text[-20:]}"
+
+
+def test_over_long_sentence_cut_at_commas():
+    sentence = "，".join(f"第{i}项改革举措已经全面落地见效" for i in range(40)) + "。"
+    loaded = LoadedFile(title="t", blocks=[Block(sentence)])
+    chunks = chunk_paragraphs(structure(loaded).paragraphs, max_chars=150)
+    assert len(chunks) > 1 and all(len(c.text) <= 150 for c in chunks)
+    assert all(c.text.endswith(("，", "。")) for c in chunks)
+    assert "".join(c.text for c in chunks) == sentence
