@@ -111,6 +111,13 @@ class IngestLock:
         self._fh.close()
 
 
+def crash_point(name: str) -> None:
+    """Die here, as with kill -9, when RAG_CRASH_AT names this point. The crash tests use it
+    to stop an ingest at exact moments (mid-transaction, between commit and vector file)."""
+    if os.environ.get("RAG_CRASH_AT") == name:
+        os.kill(os.getpid(), 9)
+
+
 def sha256_text(text: str) -> str:
     import hashlib
 
@@ -380,10 +387,12 @@ class IndexStore:
                 if dim:
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('dim', ?)", (str(dim),))
                 conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+            crash_point("before-commit")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        crash_point("after-commit")
         if writer.changed:
             generation, index = self._faiss_from_db()
             self._write_faiss(generation, index)

@@ -139,8 +139,4 @@ def answer_with_llm(retriever, client: LLMClient, question: str, k: int = 5, his
         yield base
         return
     answer.warnings = check_reply(answer.answer, sources, base.language)
-    used = {int(m) for m in _MARKER.findall(answer.answer)}
-    for c in answer.citations:
-        if c.n in used:
-            c.sentences = c.sentences or []
     yield answer

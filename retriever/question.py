@@ -36,6 +36,7 @@ class Question:
     terms: list[str]     # keyword terms
     language: str        # "zh-Hans" | "zh-Hant" | "en"
     wants: str | None    # "number" | "date" | "name" | None
+    truncated: bool = False
 
 
 def parse_question(raw: str) -> Question:
@@ -47,13 +48,14 @@ def parse_question(raw: str) -> Question:
     if not text:
         raise BadQuestion("请输入问题。")
     text, _ = strip_pinyin_debris(text)
+    truncated = len(text) > MAX_QUESTION_CHARS
     text = text[:MAX_QUESTION_CHARS]
     folded = fold_for_matching(text)
     terms = query_terms(text)
     if not terms and not re.search(r"[\w\u3400-\u9fff]", text):
         raise BadQuestion("问题里没有可检索的文字，请用中文或英文提问。")
     return Question(raw=str(raw), text=text, folded=folded, terms=terms,
-                    language=detect_language(text), wants=wanted_answer(folded))
+                    language=detect_language(text), wants=wanted_answer(folded), truncated=truncated)
 
 
 def detect_language(text: str) -> str:

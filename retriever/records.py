@@ -1,7 +1,7 @@
 """What the retriever hands to the UI and the command line."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from index import Chunk
 
@@ -62,6 +62,3 @@ class Answer:
                 "resolved_question": self.resolved_question, "warnings": self.warnings,
                 "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()}}
 
-
-def as_dict(obj) -> dict:
-    return asdict(obj)

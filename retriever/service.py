@@ -19,7 +19,7 @@ from index import IndexError_, IndexStore
 from .abstain import AbstentionPolicy, measure
 from .conversation import Turn, resolve
 from . import extract
-from .question import Question, parse_question
+from .question import MAX_QUESTION_CHARS, Question, parse_question
 from .records import Answer, Citation, Hit
 from .search import HybridSearcher, SearchConfig, idf
 
@@ -35,6 +35,11 @@ MESSAGES = {
         "en": "No reports are loaded yet. Please ingest a report first.",
     },
     "en_prefix": {"en": "From the report (quoted in Chinese): "},
+    "too_long": {
+        "zh-Hans": "问题太长，只用了前{}个字检索。",
+        "zh-Hant": "問題太長，只用了前{}個字檢索。",
+        "en": "The question is long; only its first {} characters were searched.",
+    },
     "unknown": {
         "zh-Hans": "报告中没有提到：{}",
         "zh-Hant": "報告中沒有提到：{}",
@@ -78,6 +83,8 @@ class Retriever:
                               query_vector=self.searcher.last_query_vector)
         answer.question = question
         answer.resolved_question = resolution.text if resolution.rewritten else None
+        if parsed.truncated:
+            answer.warnings.append(message("too_long", answer.language).format(MAX_QUESTION_CHARS))
         answer.timing_ms.update(timing, total=(time.perf_counter() - started) * 1000)
         return answer
 
@@ -96,11 +103,6 @@ class Retriever:
 
     def search(self, question: Question, k: int = 10, exclude=frozenset(), timing: dict | None = None) -> list[Hit]:
         return self.searcher.search(question, k=k, exclude=exclude, timing=timing)
-
-    def term_weights(self, question: Question) -> dict[str, float]:
-        total = max(1, self.store.info().chunks)
-        frequency = self.store.term_document_frequency(question.terms)
-        return {t: idf(frequency[t], total) for t in question.terms}
 
     def compose(self, question: Question, hits: list[Hit], k: int, language: str,
                 query_vector=None) -> Answer:

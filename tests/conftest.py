@@ -32,7 +32,7 @@ def embedder():
     from embedding.model import Embedder
 
     e = Embedder()
-    e.dim  # load now, once
+    assert e.dim == 384      # loads the model now, once for the session
     return e
 
 

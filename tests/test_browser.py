@@ -8,6 +8,7 @@ import pytest
 from gradio_client import handle_file
 
 from conftest import ROOT
+from ui.feedback import FeedbackStore
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -53,6 +54,28 @@ def test_ask_and_see_answer_with_source_card(page, app_server):
     assert card.locator("details p.para").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+    page.locator("#chat button[aria-label='Like']").last.click()         # thumbs up is stored
+    page.wait_for_timeout(1500)
+    rows = FeedbackStore(app_server.data_dir).all()
+    assert rows and rows[-1]["vote"] == 1 and "审批时间" in rows[-1]["question"] and "13" in rows[-1]["answer"]
+
+
+def test_follow_up_and_new_conversation(page, app_server):
+    ask(page, app_server.url, "黄埔区累计引进了多少家外资企业？")
+    page.fill("#question textarea", "其中世界500强项目有多少个？")
+    page.click("#send")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('理解为')", timeout=60_000)
+    assert "170" in page.locator("#chat").inner_text()
+    page.click("#new-chat")
+    page.wait_for_timeout(1000)
+    assert "170" not in page.locator("#chat").inner_text()
+
+
+def test_abstention_looks_different(page, app_server):
+    ask(page, app_server.url, "黄埔区的平均房价是多少？")
+    assert page.locator("#chat .abstain").count() == 1
+    assert "相关段落" in page.locator("#sources").inner_text()
 
 
 def test_document_markup_is_shown_as_text(page, app_server, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 from embedding.model import Embedder
 from index import IndexStore
-from ingest.pipeline import IngestOptions, Ingestor
+from ingest.pipeline import Ingestor
 
 from conftest import ROOT, SEED, run_cli
 
@@ -155,20 +155,32 @@ def _ingest_process(data, corpus, extra_env=None):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.parametrize("kill_after", [3.0, 9.0, 14.0])
-def test_kill_minus_9_leaves_old_or_new_index(seed_copy, tmp_path, kill_after):
-    """Kill an ingest at several points: the index is the old one or the new one, never
-    a mixture, the old one answers meanwhile, and the next ingest completes."""
+@pytest.mark.parametrize("crash", ["timer:4", "timer:10", "before-commit", "after-commit"])
+def test_kill_minus_9_leaves_old_or_new_index(seed_copy, tmp_path, crash):
+    """Kill an ingest at several points (after a delay: loading or embedding; exactly in
+    the write transaction; between the commit and the vector file): the index is the old
+    one or the new one, never a mixture, and the next ingest completes."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(SEED, corpus / SEED.name)
     for i in range(6):
         (corpus / f"extra-{i}.txt").write_text(NEW_REPORT.replace("1200", str(1300 + i)), encoding="utf-8")
     before = IndexStore(seed_copy).info()
-    process = _ingest_process(seed_copy, corpus)
-    time.sleep(kill_after)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    if crash.startswith("timer:"):
+        process = _ingest_process(seed_copy, corpus)
+        time.sleep(float(crash.split(":")[1]))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    else:
+        process = _ingest_process(seed_copy, corpus, {"RAG_CRASH_AT": crash})
+        process.wait(timeout=300)
+        assert process.returncode == -signal.SIGKILL
+        committed = IndexStore(seed_copy).info()
+        if crash == "before-commit":
+            assert committed.documents == before.documents
+        else:       # committed, but killed before the vector file for it was written
+            assert committed.documents == 7
+            assert not (seed_copy / f"vectors-{committed.generation}.faiss").exists()
     store = IndexStore(seed_copy)
     info = store.info()
     assert (info.documents, info.chunks) in {(before.documents, before.chunks), (7, before.chunks + 12)}

@@ -1,5 +1,4 @@
 """The optional cross-encoder step, with a tiny model the test builds itself."""
-import json
 
 import pytest
 

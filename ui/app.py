@@ -166,7 +166,8 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
 
         outputs = [chatbot, turns, answers, sources, question]
         inputs = [question, chatbot, turns, answers, k, mode, script]
-        question.submit(respond, inputs, outputs, api_visibility="private")
+        # The chat (with its conversation state) is an API endpoint too; /ask is the simple one.
+        question.submit(respond, inputs, outputs, api_name="chat")
         send.click(respond, inputs, outputs, api_visibility="private")
         examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
 
@@ -181,7 +182,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
             if record:
                 feedback.record(record["question"], record, 1 if data.liked else -1, session_value)
 
-        chatbot.like(vote, [answers, session], None, api_visibility="private")
+        chatbot.like(vote, [answers, session], None, api_name="feedback")
 
         # ------------------------------------------------------------ status
         def tick():
