@@ -31,6 +31,7 @@ def main(argv=None) -> int:
     parser.add_argument("--url")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--no-upload", action="store_true", help="only ask (API latency of one client, say)")
     args = parser.parse_args(argv)
     from gradio_client import Client, handle_file
 
@@ -69,10 +70,12 @@ def main(argv=None) -> int:
     try:
         with concurrent.futures.ThreadPoolExecutor(args.clients + 1) as pool:
             futures = [pool.submit(client_loop, i) for i in range(args.clients)]
-            time.sleep(args.seconds / 2)
-            began = time.perf_counter()
-            message = Client(url, verbose=False).predict([handle_file(str(report))], api_name="/upload")[0]
-            upload_s = time.perf_counter() - began
+            message, upload_s = "", 0.0
+            if not args.no_upload:
+                time.sleep(args.seconds / 2)
+                began = time.perf_counter()
+                message = Client(url, verbose=False).predict([handle_file(str(report))], api_name="/upload")[0]
+                upload_s = time.perf_counter() - began
             for f in futures:
                 f.result()
     finally:
@@ -85,7 +88,8 @@ def main(argv=None) -> int:
           f"{len(latencies) / args.seconds:.1f} answers/s")
     print(f"latency p50 {pct(50):.0f} ms, p95 {pct(95):.0f} ms, max {pct(100):.0f} ms, "
           f"mean {statistics.mean(ordered) if ordered else 0:.0f} ms")
-    print(f"upload during the load: {upload_s:.1f} s -> {message.splitlines()[0] if message else ''}")
+    if not args.no_upload:
+        print(f"upload during the load: {upload_s:.1f} s -> {message.splitlines()[0] if message else ''}")
     for e in errors[:5]:
         print("  error:", e)
     return 1 if errors else 0

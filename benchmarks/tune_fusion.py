@@ -27,10 +27,11 @@ VARIANTS = {
     "rrf k=60": Fusion("rrf", k=60),
     "rrf k=20": Fusion("rrf", k=20),
     "rrf k=60 keywords x2": Fusion("rrf", k=60, lexical_weight=2.0),
-    "score 1:1": Fusion("score"),
-    "score dense 2:1": Fusion("score", dense_weight=2.0),
-    "score keywords 2:1": Fusion("score", lexical_weight=2.0),
+    "score 1:1": Fusion("score", dense_weight=1.0),
+    "score dense 5:4": Fusion("score", dense_weight=1.25),
     "score dense 3:2": Fusion("score", dense_weight=1.5),
+    "score dense 2:1": Fusion("score", dense_weight=2.0),
+    "score keywords 2:1": Fusion("score", dense_weight=1.0, lexical_weight=2.0),
 }
 
 
@@ -56,7 +57,7 @@ def main(argv=None) -> int:
     for q in questions:
         parsed = retriever.prepare(q["question"])
         dense = store.vector_search(retriever.embedder.embed_query(parsed.text), args.candidates)
-        lexical = store.keyword_search(parsed.terms, args.candidates)
+        lexical = store.keyword_search(parsed.terms + parsed.bigrams, args.candidates)
         ids = list({i for i, _ in dense} | {i for i, _ in lexical})
         chunks = store.chunks(ids)
         if args.own:

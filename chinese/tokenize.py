@@ -40,13 +40,24 @@ def _keep(token: str) -> bool:
     return bool(_WORDLIKE.search(token)) and token not in STOPWORDS
 
 
-def passage_terms(text: str) -> list[str]:
-    """Terms of a passage, for indexing (search mode: words plus their sub-words)."""
-    return [t for t in _jieba().cut_for_search(fold_for_matching(text), HMM=False) if _keep(t.strip())]
+def passage_terms(text: str, bigrams_of: str = "") -> list[str]:
+    """Terms of a passage, for indexing (search mode: words plus their sub-words), and
+    the character bigrams of ``bigrams_of`` (the passage's own text)."""
+    words = [t for t in _jieba().cut_for_search(fold_for_matching(text), HMM=False) if _keep(t.strip())]
+    return words + char_bigrams(bigrams_of)
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping Han-character bigrams. They match whatever jieba's dictionary cuts
+    differently (names, new terms, 压减至 vs 压减): on DRCD they add half a point of R@1."""
+    out = []
+    for run in re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}", fold_for_matching(text)):
+        out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return out
 
 
 def query_terms(text: str) -> list[str]:
-    """Distinct terms of a question, in order of first appearance."""
+    """Distinct word terms of a question, in order of first appearance."""
     seen: dict[str, None] = {}
     for token in _jieba().cut(fold_for_matching(text), HMM=False):
         token = token.strip()

@@ -370,10 +370,12 @@ class IndexStore:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if replace_all:
-                for table in ("chunk_terms", "chunks", "documents", "vectors"):
+            if replace_all:     # vectors of the same model stay: they are keyed by the text
+                for table in ("chunk_terms", "chunks", "documents"):
                     conn.execute(f"DELETE FROM {table}")
-                conn.execute("DELETE FROM meta WHERE key IN ('model', 'dim')")
+                if self.meta("model") != model:
+                    conn.execute("DELETE FROM vectors")
+                    conn.execute("DELETE FROM meta WHERE key IN ('model', 'dim')")
             built_with = self.meta("model")
             if built_with and built_with != model and conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
                 raise IndexError_(f"this index was built with the embedding model '{built_with}', not '{model}'. "

@@ -31,8 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jsonl", type=Path, metavar="FILE",
                         help='ingest a pre-split corpus: one {"doc_id","title","text"} per line')
     parser.add_argument("--rebuild", action="store_true",
-                        help="start over: re-read and re-embed everything (atomic: the old index "
-                             "stays usable until the new one is complete)")
+                        help="start over: re-read, re-clean, re-chunk everything, replacing the whole index in "
+                             "one step (the old one stays usable until then); text already embedded by the same "
+                             "model is not embedded again. Also the repair for a damaged index")
     parser.add_argument("--remove", nargs="+", metavar="DOC", help="remove documents (doc id or file name)")
     parser.add_argument("--list", action="store_true", help="list the documents in the index")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")

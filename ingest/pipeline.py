@@ -162,6 +162,7 @@ class Ingestor:
         summary = IngestSummary()
         store = IndexStore(self.data_dir, create=True)
         pending, removals, moves = plan(store, summary)
+        terms = {id(item): [passage_terms(c.keyword_text, c.text) for c in item.chunks] for item in pending}
         vectors = self._embed(store, pending, summary)
         dim = len(next(iter(vectors.values()))) if vectors else None
         with store.writer(self.embedder.name, dim, replace_all=self.options.rebuild) as w:
@@ -170,8 +171,7 @@ class Ingestor:
             for doc_id, source in moves:
                 w.move_document(doc_id, source)
             for item in pending:
-                terms = [passage_terms(c.keyword_text) for c in item.chunks]
-                w.add_document(item.document, item.chunks, terms, vectors)
+                w.add_document(item.document, item.chunks, terms[id(item)], vectors)
                 summary.chunks_written += len(item.chunks)
                 (summary.updated if item.replaces else summary.added).append(item.document.doc_id)
         summary.chunks_total = store.info().chunks
@@ -184,7 +184,7 @@ class Ingestor:
         for item in pending:
             for chunk in item.chunks:
                 texts.setdefault(sha256_text(chunk.text), chunk.text)
-        if not self.options.rebuild:
+        if store.model in (None, self.embedder.name):     # vectors of another model are no use
             for known in store.has_vectors(list(texts)):
                 del texts[known]
         if not texts:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 class Fusion:
     method: str = "score"
     k: int = 60                 # RRF constant
-    dense_weight: float = 1.5   # measured: README, "Retrieval quality"
+    dense_weight: float = 1.25  # measured: README, "Choosing the fusion"
     lexical_weight: float = 1.0
 
     def fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:

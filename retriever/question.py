@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chinese.clean import fold_for_matching, strip_pinyin_debris
 from chinese.script import is_traditional
-from chinese.tokenize import query_terms
+from chinese.tokenize import char_bigrams, query_terms
 
 MAX_QUESTION_CHARS = 500   # longer input is cut before retrieval; the UI says so
 
@@ -33,10 +33,11 @@ class Question:
     raw: str
     text: str            # cleaned, for the dense side and for display
     folded: str          # Simplified, ASCII-folded, lower case: for matching
-    terms: list[str]     # keyword terms
+    terms: list[str]     # keyword terms (words)
     language: str        # "zh-Hans" | "zh-Hant" | "en"
     wants: str | None    # "number" | "date" | "name" | None
     truncated: bool = False
+    bigrams: list[str] = field(default_factory=list)   # extra keyword-search terms (chinese.tokenize)
 
 
 def parse_question(raw: str) -> Question:
@@ -55,7 +56,8 @@ def parse_question(raw: str) -> Question:
     if not terms and not re.search(r"[\w\u3400-\u9fff]", text):
         raise BadQuestion("问题里没有可检索的文字，请用中文或英文提问。")
     return Question(raw=str(raw), text=text, folded=folded, terms=terms,
-                    language=detect_language(text), wants=wanted_answer(folded), truncated=truncated)
+                    language=detect_language(text), wants=wanted_answer(folded), truncated=truncated,
+                    bigrams=[b for b in dict.fromkeys(char_bigrams(text)) if b not in terms])
 
 
 def detect_language(text: str) -> str:

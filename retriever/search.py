@@ -23,7 +23,7 @@ from .records import Hit
 
 @dataclass
 class SearchConfig:
-    candidates: int = 50            # per side, before fusion
+    candidates: int = 100           # per side, before fusion (scores are scaled over this list)
     fusion: Fusion = field(default_factory=Fusion)
     near_duplicate: float = 0.8     # Jaccard of character 4-grams above which a hit is a copy
     rerank_model: str | None = None
@@ -58,7 +58,7 @@ class HybridSearcher:
         self._local.vector = query_vector
         t1 = time.perf_counter()
         dense = self.store.vector_search(query_vector, self.config.candidates)
-        lexical = self.store.keyword_search(question.terms, self.config.candidates)
+        lexical = self.store.keyword_search(question.terms + question.bigrams, self.config.candidates)
         t2 = time.perf_counter()
         fused = [(i, s) for i, s in self.config.fusion.fuse(dense, lexical) if i not in exclude]
         hits = self._hits(fused[: max(3 * k, 20)], dense, lexical, query_vector)
