@@ -1,11 +1,11 @@
 """Choose the fusion of dense and keyword rankings by measurement.
 
-    python -m benchmarks.tune_fusion --data-dir DIR --questions Q.jsonl [--own] [--limit N]
+    python -m benchmarks.tune_fusion --data-dir DIR --questions Q.jsonl [--own] [--limit N | --sample N]
 
 For every question the two candidate lists (top 100 each) are computed once; then each
 fusion variant is scored offline: chunk-level Recall@1/3 and MRR@10 with the scorer's
 lenient rule (gold doc_id, or an answer string in the text), or, with ``--own``, with
-our evidence strings. Prints one row per variant; README "Retrieval quality" quotes them.
+our evidence strings. Prints one row per variant; README "Choosing the fusion" quotes them.
 """
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ VARIANTS = {
     "score dense 3:2": Fusion("score", dense_weight=1.5),
     "score dense 2:1": Fusion("score", dense_weight=2.0),
     "score keywords 2:1": Fusion("score", dense_weight=1.0, lexical_weight=2.0),
+    "zscore 1:1": Fusion("zscore", dense_weight=1.0),
+    "zscore dense 5:4": Fusion("zscore", dense_weight=1.25),
+    "zscore dense 3:2": Fusion("zscore", dense_weight=1.5),
+    "zscore keywords 5:4": Fusion("zscore", dense_weight=1.0, lexical_weight=1.25),
 }
 
 
@@ -45,6 +49,7 @@ def main(argv=None) -> int:
     parser.add_argument("--questions", type=Path, required=True)
     parser.add_argument("--own", action="store_true", help="questions carry evidence strings (our set)")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--sample", type=int, help="N questions spread evenly over the file")
     parser.add_argument("--candidates", type=int, default=100)
     args = parser.parse_args(argv)
     retriever = Retriever(settings.data_dir(args.data_dir))
@@ -53,6 +58,8 @@ def main(argv=None) -> int:
     if args.own:
         questions = [q for q in questions if q["answerable"]]
     questions = questions[: args.limit] if args.limit else questions
+    if args.sample:
+        questions = questions[:: max(1, len(questions) // args.sample)][: args.sample]
     cases = []
     for q in questions:
         parsed = retriever.prepare(q["question"])
