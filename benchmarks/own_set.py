@@ -20,6 +20,7 @@ from pathlib import Path
 import settings
 from chinese.clean import fold_for_matching
 from retriever.conversation import Turn
+from retriever.question import BadQuestion, detect_language
 from retriever.service import Retriever
 
 HERE = Path(__file__).parent
@@ -49,14 +50,16 @@ def evaluate(retriever: Retriever, questions: list[dict], k: int = 10) -> dict:
         correct = (q["answerable"] and not answer.abstained and q.get("answer") is not None
                    and fold_for_matching(q["answer"]) in fold_for_matching(answer.answer))
         rows.append({"qid": q["qid"], "kind": q["kind"], "answerable": q["answerable"], "rank": rank,
+                     "english": detect_language(q["question"]) == "en",
                      "abstained": answer.abstained, "correct": correct, "latency_ms": latency,
                      "question": q["question"], "answer": answer.answer})
     return {"rows": rows, "summary": summarise(rows)}
 
 
 def summarise(rows: list[dict]) -> dict:
+    """Retrieval over answerable questions, abstention over all; overall, by kind and by
+    the question's language (Chinese in either script, or English)."""
     answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
 
     def recall(subset, k):
         return sum(1 for r in subset if r["rank"] and r["rank"] <= k) / max(1, len(subset))
@@ -64,19 +67,27 @@ def summarise(rows: list[dict]) -> dict:
     def mrr(subset):
         return sum(1 / r["rank"] for r in subset if r["rank"]) / max(1, len(subset))
 
-    kinds = sorted({r["kind"] for r in answerable})
-    abstained = [r for r in rows if r["abstained"]]
+    def outcome(subset) -> dict:
+        found = [r for r in subset if r["answerable"]]
+        missing = [r for r in subset if not r["answerable"]]
+        abstained = [r for r in subset if r["abstained"]]
+        return {"n": len(subset), "answerable": len(found), "unanswerable": len(missing),
+                "recall@1": recall(found, 1), "recall@3": recall(found, 3), "mrr@10": mrr(found),
+                "answer_accuracy": sum(r["correct"] for r in found) / max(1, len(found)),
+                "abstention_precision": sum(1 for r in abstained if not r["answerable"]) / max(1, len(abstained)),
+                "abstention_recall": sum(1 for r in missing if r["abstained"]) / max(1, len(missing)),
+                "answerable_abstained": sum(1 for r in found if r["abstained"]),
+                "unanswerable_answered": sum(1 for r in missing if not r["abstained"])}
+
     latencies = sorted(r["latency_ms"] for r in rows)
+    overall = outcome(rows)
     return {
-        "questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
-        "recall@1": recall(answerable, 1), "recall@3": recall(answerable, 3), "mrr@10": mrr(answerable),
-        "by_kind": {kind: {"n": len([r for r in answerable if r["kind"] == kind]),
-                           "recall@1": recall([r for r in answerable if r["kind"] == kind], 1),
-                           "recall@3": recall([r for r in answerable if r["kind"] == kind], 3)} for kind in kinds},
-        "answer_accuracy": sum(r["correct"] for r in answerable) / max(1, len(answerable)),
-        "abstention_precision": sum(1 for r in abstained if not r["answerable"]) / max(1, len(abstained)),
-        "abstention_recall": sum(1 for r in unanswerable if r["abstained"]) / max(1, len(unanswerable)),
-        "answerable_abstained": sum(1 for r in answerable if r["abstained"]),
+        **overall, "questions": overall["n"],
+        "by_kind": {kind: {"n": len(subset), "recall@1": recall(subset, 1), "recall@3": recall(subset, 3)}
+                    for kind in sorted({r["kind"] for r in answerable})
+                    for subset in [[r for r in answerable if r["kind"] == kind]]},
+        "by_language": {"chinese": outcome([r for r in rows if not r["english"]]),
+                        "english": outcome([r for r in rows if r["english"]])},
         "latency_ms_p50": statistics.median(latencies) if latencies else 0,
         "latency_ms_p95": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))] if latencies else 0,
     }
@@ -92,9 +103,12 @@ def evaluate_followups(retriever: Retriever, conversations: list[dict]) -> dict:
         history = [Turn(first["question"], a1.resolved_question or first["question"],
                         [c.chunk_id for c in a1.citations[:1] if c.chunk_id is not None])]
         a2 = retriever.ask(second["question"], k=5, history=history)
-        alone = retriever.ask(second["question"], k=5)
         hit_with = _first_hit([h.chunk.text for h in a2.hits[:3]], second["evidence"]) is not None
-        hit_alone = _first_hit([h.chunk.text for h in alone.hits[:3]], second["evidence"]) is not None
+        try:
+            alone = retriever.ask(second["question"], k=5)
+            hit_alone = _first_hit([h.chunk.text for h in alone.hits[:3]], second["evidence"]) is not None
+        except BadQuestion:
+            hit_alone = False
         with_history += hit_with
         without += hit_alone
         details.append({"cid": conv["cid"], "resolved": a2.resolved_question, "hit": hit_with, "alone": hit_alone})
@@ -130,7 +144,11 @@ def main(argv=None) -> int:
         print(f"  {kind:<12} n={v['n']:<3} R@1 {v['recall@1']:.3f}  R@3 {v['recall@3']:.3f}")
     print(f"answer accuracy {s['answer_accuracy']:.3f}")
     print(f"abstention precision {s['abstention_precision']:.3f}  recall {s['abstention_recall']:.3f}  "
-          f"(answerable abstained: {s['answerable_abstained']})")
+          f"(answerable abstained: {s['answerable_abstained']}, unanswerable answered: {s['unanswerable_answered']})")
+    for language, v in s["by_language"].items():
+        print(f"  {language:<8} {v['answerable']} answerable: R@1 {v['recall@1']:.3f}  R@3 {v['recall@3']:.3f}  "
+              f"MRR@10 {v['mrr@10']:.3f}  accuracy {v['answer_accuracy']:.3f}; {v['unanswerable']} unanswerable: "
+              f"{v['unanswerable_answered']} answered; answerable abstained {v['answerable_abstained']}")
     f = result["followups"]
     print(f"follow-ups: R@3 {f['recall@3_with_history']:.2f} with the conversation, "
           f"{f['recall@3_question_alone']:.2f} for the question alone ({f['conversations']} conversations)")

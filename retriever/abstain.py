@@ -1,7 +1,7 @@
 """Is anything in the index relevant to the question? If not, say so.
 
 Signals, cheapest first, because each fails alone (measured on benchmarks/questions.jsonl;
-README, "Abstention"):
+README, "Abstention thresholds"):
 - ``unknown``: a name, place, organisation, acronym or year in the question that the
   loaded reports never mention (``上海浦东新区``, ``GDP``, ``2021``): the reports cannot
   answer it, however close the passages look.
@@ -12,6 +12,12 @@ README, "Abstention"):
   district's economy 0.89 for "GDP?", above many answerable paraphrases); sentence-level
   ones separate much better, at the cost of embedding a few sentences, so they are
   computed only when coverage is not already convincing.
+
+Tried and dropped: how far the best passage's cosine stands above the other dense
+candidates (a z-score). On the shipped report alone it looked like a clean extra signal,
+but with 1,104 unrelated passages added to the index most questions, answerable or not,
+got a high peak, and five more unanswerable ones were answered (README, "Abstention
+thresholds").
 
 The thresholds come from ``abstention.json``, written by
 ``python -m retriever calibrate`` from labelled questions.
@@ -30,6 +36,7 @@ from .records import Hit
 from .search import idf
 
 THRESHOLDS_FILE = Path(__file__).with_name("abstention.json")
+NEVER = float("inf")                     # a threshold never reached: the signal is off
 _ENTITY_FLAGS = {"ns", "nr", "nrt", "nt", "nz", "nrfg"}
 
 
@@ -44,9 +51,13 @@ class Relevance:
 
 @dataclass
 class AbstentionPolicy:
+    """Answer when the question names nothing unknown and one signal is convincing:
+    keyword coverage (Chinese questions only: an English one shares no words with the
+    reports) or, checked only when coverage is not, the best sentence cosine. English
+    questions have a sentence threshold of their own: cross-lingual cosines run lower."""
     confident_coverage: float = 0.6      # at or above: answer without the sentence check
-    min_sentence: float = 0.87           # below: abstain
-    min_sentence_english: float = 0.75   # English questions share no keywords with the reports
+    min_sentence: float = 0.87           # below (and coverage not convincing): abstain
+    min_sentence_english: float = 0.75
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_FILE) -> "AbstentionPolicy":
@@ -58,17 +69,20 @@ class AbstentionPolicy:
     def save(self, path: Path = THRESHOLDS_FILE, **extra) -> None:
         path.write_text(json.dumps({**asdict(self), **extra}, indent=1, ensure_ascii=False) + "\n")
 
+    def thresholds(self, language: str) -> tuple[float, float]:
+        """(coverage, sentence) thresholds for a question in this language."""
+        if language == "en":
+            return NEVER, self.min_sentence_english
+        return self.confident_coverage, self.min_sentence
+
     def needs_sentence_check(self, question: Question, relevance: Relevance) -> bool:
-        return not relevance.unknown and (question.language == "en" or relevance.coverage < self.confident_coverage)
+        return not relevance.unknown and relevance.coverage < self.thresholds(question.language)[0]
 
     def abstains(self, question: Question, relevance: Relevance) -> bool:
         if relevance.unknown:
             return True
-        if question.language == "en":
-            return (relevance.sentence or 0.0) < self.min_sentence_english
-        if relevance.coverage >= self.confident_coverage:
-            return False
-        return (relevance.sentence or 0.0) < self.min_sentence
+        coverage, sentence = self.thresholds(question.language)
+        return relevance.coverage < coverage and (relevance.sentence or 0.0) < sentence
 
 
 def unknown_entities(question: Question, corpus_text: str) -> list[str]:

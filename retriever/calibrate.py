@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .abstain import AbstentionPolicy, measure
+import numpy as np
+
+from .abstain import NEVER, AbstentionPolicy, measure
 from .search import idf
 
 GUESS_COST, ABSTAIN_COST = 3, 1
@@ -43,24 +45,33 @@ def _cost(policy: AbstentionPolicy, rows) -> tuple[int, int, int]:
     return GUESS_COST * guesses + ABSTAIN_COST * needless, guesses, needless
 
 
+COVERAGE_GRID = np.round(np.arange(0, 1.0001, 0.05), 2)
+SENTENCE_GRID = np.round(np.arange(0.70, 0.95001, 0.0025), 4)
+
+
+def _best(rows, coverage_grid) -> tuple[float, float]:
+    """(coverage, sentence) thresholds of least cost on these rows, every pair of the
+    grids tried at once; the middle of the cheapest ones."""
+    if not rows:
+        return float(coverage_grid[-1]), float(SENTENCE_GRID[0])
+    answerable = np.array([q["answerable"] for q, _, _ in rows])
+    unknown = np.array([bool(r.unknown) for _, _, r in rows])
+    coverage = np.array([r.coverage for _, _, r in rows])
+    sentence = np.array([r.sentence or 0.0 for _, _, r in rows])
+    answers = ~unknown & ((coverage >= coverage_grid[:, None, None]) | (sentence >= SENTENCE_GRID[None, :, None]))
+    cost = GUESS_COST * (answers & ~answerable).sum(-1) + ABSTAIN_COST * (~answers & answerable).sum(-1)
+    tied = np.argwhere(cost == cost.min())
+    c, s = tied[len(tied) // 2]          # middle of the tie: widest margin either side
+    return float(coverage_grid[c]), float(SENTENCE_GRID[s])
+
+
 def fit(rows) -> tuple[AbstentionPolicy, tuple[int, int, int]]:
-    coverage_grid = [round(0.05 * i, 2) for i in range(21)]              # 0 .. 1
-    sentence_grid = [round(0.70 + 0.0025 * i, 4) for i in range(101)]   # 0.70 .. 0.95
+    """Chinese and English questions get thresholds of their own, each fitted alone."""
     chinese = [r for r in rows if r[1].language != "en"]
     english = [r for r in rows if r[1].language == "en"]
-    # The English threshold only touches English questions: fit it on its own.
-    scored = []
-    for cov in coverage_grid:
-        for sent in sentence_grid:
-            policy = AbstentionPolicy(confident_coverage=cov, min_sentence=sent)
-            scored.append((_cost(policy, chinese)[0], policy))
-    best = min(c for c, _ in scored)
-    tied = [p for c, p in scored if c == best]
-    policy = tied[len(tied) // 2]          # middle of the tie: widest margin either side
-    english_costs = [(_cost(AbstentionPolicy(min_sentence_english=e), english)[0], e) for e in sentence_grid]
-    best_en = min(c for c, _ in english_costs)
-    tied_en = [e for c, e in english_costs if c == best_en]
-    policy.min_sentence_english = tied_en[len(tied_en) // 2]
+    coverage, sentence = _best(chinese, COVERAGE_GRID)
+    _, sentence_en = _best(english, np.array([NEVER]))
+    policy = AbstentionPolicy(confident_coverage=coverage, min_sentence=sentence, min_sentence_english=sentence_en)
     return policy, _cost(policy, rows)
 
 

@@ -120,3 +120,46 @@ def test_cli_eval_writes_a_scorable_run(seed_index, tmp_path):
     assert set(rows[0]["retrieved"][0]) >= {"doc_id", "title", "text", "score"}
     assert "垃圾分類樣板小區60個" in rows[0]["retrieved"][0]["text"]
     assert rows[1]["abstained"] is True
+
+
+def test_abstention_policy_and_its_fit():
+    """Coverage convinces for Chinese questions only; the fit keeps every unanswerable
+    question unanswered on data it can separate, each language on its own."""
+    from types import SimpleNamespace
+
+    from retriever.abstain import NEVER, AbstentionPolicy, Relevance
+    from retriever.calibrate import fit
+
+    chinese, english = SimpleNamespace(language="zh-Hant"), SimpleNamespace(language="en")
+    policy = AbstentionPolicy(confident_coverage=0.7, min_sentence=0.88, min_sentence_english=0.78)
+    assert not policy.abstains(chinese, Relevance(0.9, [], sentence=0.5))            # coverage convinces
+    assert not policy.needs_sentence_check(chinese, Relevance(0.9, []))
+    assert policy.abstains(chinese, Relevance(0.2, [], sentence=0.87))
+    assert not policy.abstains(chinese, Relevance(0.2, [], sentence=0.89))
+    assert policy.abstains(chinese, Relevance(1.0, [], unknown=["浦东"], sentence=0.99))  # unknown names win
+    assert policy.thresholds("en")[0] == NEVER and policy.needs_sentence_check(english, Relevance(1.0, []))
+    assert not policy.abstains(english, Relevance(0.0, [], sentence=0.79))
+
+    rows = [({"answerable": a}, chinese, Relevance(c, [], sentence=s)) for a, c, s in [
+        (True, 0.9, 0.86), (True, 0.2, 0.91), (True, 0.3, 0.90), (False, 0.3, 0.85), (False, 0.5, 0.86)]]
+    rows += [({"answerable": a}, english, Relevance(0.0, [], sentence=s)) for a, s in [
+        (True, 0.80), (True, 0.82), (False, 0.74)]]
+    fitted, (cost, guesses, needless) = fit(rows)
+    assert (guesses, needless) == (0, 0)
+    assert 0.86 < fitted.min_sentence <= 0.90 and 0.5 < fitted.confident_coverage <= 0.9
+    assert 0.74 < fitted.min_sentence_english <= 0.80
+
+
+def test_fusion_puts_both_sides_on_one_scale():
+    from retriever.fusion import Fusion
+
+    dense = [(1, 0.91), (2, 0.90), (3, 0.85), (4, 0.84)]          # cosines: a narrow band
+    lexical = [(2, 40.0), (5, 35.0), (1, 5.0), (6, 4.0)]          # BM25: unbounded
+    for method in ("zscore", "score", "rrf"):
+        ranking = [i for i, _ in Fusion(method).fuse(dense, lexical)]
+        assert ranking[0] == 2 and set(ranking) == {1, 2, 3, 4, 5, 6}, method
+    zscores = dict(Fusion("zscore").fuse(dense, lexical))
+    assert zscores[5] > zscores[3]      # strong on one side beats weak on one side
+    assert [i for i, _ in Fusion("zscore", lexical_weight=0.0).fuse(dense, lexical)][:4] == [1, 2, 3, 4]
+    with pytest.raises(ValueError):
+        Fusion("max").fuse(dense, lexical)
