@@ -1,0 +1,27 @@
+"""The arithmetic behind the README's numbers (the commands themselves are run by hand)."""
+from benchmarks.chunk_sizes import windows
+from benchmarks.own_set import summarise
+
+
+def test_fixed_windows_cover_the_text_with_overlap():
+    text = "".join(chr(0x4e00 + i) for i in range(1200))
+    pieces = windows(text, 500, 50)
+    assert [len(p) for p in pieces] == [500, 500, 300]
+    assert pieces[0][-50:] == pieces[1][:50] and pieces[-1].endswith(text[-1])
+
+
+def test_own_set_summary_by_language():
+    def row(answerable, rank, abstained, english=False, correct=False, kind="factual"):
+        return {"kind": kind, "answerable": answerable, "rank": rank, "abstained": abstained,
+                "english": english, "correct": correct, "latency_ms": 10.0}
+
+    rows = [row(True, 1, False, correct=True), row(True, 3, False), row(False, None, True),
+            row(True, 2, True, english=True, kind="english"), row(False, None, False, english=True)]
+    s = summarise(rows)
+    assert (s["answerable"], s["unanswerable"]) == (3, 2)
+    assert s["recall@1"] == 1 / 3 and s["recall@3"] == 1.0 and abs(s["mrr@10"] - (1 + 1 / 3 + 1 / 2) / 3) < 1e-9
+    assert s["answerable_abstained"] == 1 and s["unanswerable_answered"] == 1
+    assert s["abstention_precision"] == 0.5 and s["abstention_recall"] == 0.5
+    chinese, english = s["by_language"]["chinese"], s["by_language"]["english"]
+    assert (chinese["recall@1"], chinese["answer_accuracy"], chinese["unanswerable_answered"]) == (0.5, 0.5, 0)
+    assert (english["answerable_abstained"], english["unanswerable_answered"]) == (1, 1)
