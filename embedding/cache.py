@@ -57,7 +57,7 @@ def default_model_path(build: bool = True, log=None) -> Path:
         if folder.exists():
             log(f"Model cache at {folder} is unusable ({problem}); rebuilding it.")
         else:
-            log(f"Building the offline embedding model in {folder} (once, about 10 s)...")
+            log(f"Building the offline embedding model in {folder} (once, about 15 s)...")
         _build(folder)
     return folder
 

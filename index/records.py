@@ -41,7 +41,7 @@ class Chunk:
     def keyword_text(self) -> str:
         """What the keyword index sees: the passage in context (title, section, text).
         The dense side embeds ``text`` alone: the title, the same in every chunk of a
-        report, only blurs the vectors (README, "Retrieval quality")."""
+        report, only blurs the vectors (README, "Choosing the chunk size")."""
         return "\n".join(part for part in (self.title, self.section, self.text) if part)
 
 
