@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-corpus", action="store_true", help="do not ingest corpus/ at start")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for chatty in ("httpx", "faiss.loader", "sentence_transformers"):   # a line per request / per probe
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     auth = None
     if args.auth:
         if ":" not in args.auth:
