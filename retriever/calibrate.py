@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
-from .abstain import NEVER, AbstentionPolicy, measure
+from .abstain import AbstentionPolicy, measure
 from .search import idf
 
 GUESS_COST, ABSTAIN_COST = 3, 1
@@ -45,33 +43,27 @@ def _cost(policy: AbstentionPolicy, rows) -> tuple[int, int, int]:
     return GUESS_COST * guesses + ABSTAIN_COST * needless, guesses, needless
 
 
-COVERAGE_GRID = np.round(np.arange(0, 1.0001, 0.05), 2)
-SENTENCE_GRID = np.round(np.arange(0.70, 0.95001, 0.0025), 4)
+COVERAGE_GRID = [round(0.05 * i, 2) for i in range(21)]              # 0 .. 1
+SENTENCE_GRID = [round(0.70 + 0.0025 * i, 4) for i in range(101)]   # 0.70 .. 0.95
 
 
-def _best(rows, coverage_grid) -> tuple[float, float]:
-    """(coverage, sentence) thresholds of least cost on these rows, every pair of the
-    grids tried at once; the middle of the cheapest ones."""
-    if not rows:
-        return float(coverage_grid[-1]), float(SENTENCE_GRID[0])
-    answerable = np.array([q["answerable"] for q, _, _ in rows])
-    unknown = np.array([bool(r.unknown) for _, _, r in rows])
-    coverage = np.array([r.coverage for _, _, r in rows])
-    sentence = np.array([r.sentence or 0.0 for _, _, r in rows])
-    answers = ~unknown & ((coverage >= coverage_grid[:, None, None]) | (sentence >= SENTENCE_GRID[None, :, None]))
-    cost = GUESS_COST * (answers & ~answerable).sum(-1) + ABSTAIN_COST * (~answers & answerable).sum(-1)
-    tied = np.argwhere(cost == cost.min())
-    c, s = tied[len(tied) // 2]          # middle of the tie: widest margin either side
-    return float(coverage_grid[c]), float(SENTENCE_GRID[s])
+def _cheapest(policies: list[AbstentionPolicy], rows) -> AbstentionPolicy:
+    """The policy of least cost on these rows; among equals the middle one, which leaves
+    the widest margin either side."""
+    costs = [_cost(policy, rows)[0] for policy in policies]
+    tied = [policy for policy, cost in zip(policies, costs) if cost == min(costs)]
+    return tied[len(tied) // 2]
 
 
 def fit(rows) -> tuple[AbstentionPolicy, tuple[int, int, int]]:
-    """Chinese and English questions get thresholds of their own, each fitted alone."""
+    """Chinese and English questions get thresholds of their own, each fitted alone
+    (the English threshold only touches English questions)."""
     chinese = [r for r in rows if r[1].language != "en"]
     english = [r for r in rows if r[1].language == "en"]
-    coverage, sentence = _best(chinese, COVERAGE_GRID)
-    _, sentence_en = _best(english, np.array([NEVER]))
-    policy = AbstentionPolicy(confident_coverage=coverage, min_sentence=sentence, min_sentence_english=sentence_en)
+    policy = _cheapest([AbstentionPolicy(confident_coverage=c, min_sentence=s)
+                        for c in COVERAGE_GRID for s in SENTENCE_GRID], chinese)
+    policy.min_sentence_english = _cheapest([AbstentionPolicy(min_sentence_english=e)
+                                             for e in SENTENCE_GRID], english).min_sentence_english
     return policy, _cost(policy, rows)
 
 
