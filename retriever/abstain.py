@@ -3,7 +3,8 @@
 Signals, cheapest first, because each fails alone (measured on benchmarks/questions.jsonl;
 README, "Abstention thresholds"):
 - ``unknown``: a name, place, organisation, acronym or year in the question that the
-  loaded reports never mention (``上海浦东新区``, ``GDP``, ``2021``): the reports cannot
+  loaded reports never mention (``上海浦东新区``, ``GDP``, ``2021``; in an English
+  question, years and pinyin names: ``Shanghai``, ``2020``): the reports cannot
   answer it, however close the passages look.
 - ``coverage``: the share of the question's keyword weight (IDF) found in one of the top
   passages. High coverage means the passage talks about exactly this.
@@ -52,12 +53,15 @@ class Relevance:
 @dataclass
 class AbstentionPolicy:
     """Answer when the question names nothing unknown and one signal is convincing:
-    keyword coverage (Chinese questions only: an English one shares no words with the
-    reports) or, checked only when coverage is not, the best sentence cosine. English
-    questions have a sentence threshold of their own: cross-lingual cosines run lower."""
+    keyword coverage or, checked only when coverage is not, the best sentence cosine.
+    English questions share no words with the reports, so their coverage (of the Chinese
+    keywords bridged from CC-CEDICT) never convinces alone; it is a floor instead, under
+    which a passage that shares none of the question's translated ideas is not an answer,
+    and they have a sentence threshold of their own: cross-lingual cosines run lower."""
     confident_coverage: float = 0.6      # at or above: answer without the sentence check
     min_sentence: float = 0.87           # below (and coverage not convincing): abstain
     min_sentence_english: float = 0.75
+    min_coverage_english: float = 0.0    # below: an English question is not answered
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_FILE) -> "AbstentionPolicy":
@@ -82,6 +86,8 @@ class AbstentionPolicy:
         if relevance.unknown:
             return True
         coverage, sentence = self.thresholds(question.language)
+        if question.language == "en" and relevance.coverage < self.min_coverage_english:
+            return True
         return relevance.coverage < coverage and (relevance.sentence or 0.0) < sentence
 
 
@@ -89,7 +95,7 @@ def unknown_entities(question: Question, corpus_text: str) -> list[str]:
     """Names, places, organisations, acronyms and years in the question that appear
     nowhere in the (folded) corpus text."""
     if question.language == "en":
-        return []
+        return _unknown_in_english(question.text, corpus_text)
     from chinese.tokenize import tagged
 
     out = []
@@ -103,6 +109,17 @@ def unknown_entities(question: Question, corpus_text: str) -> list[str]:
         if (is_entity or is_acronym or is_year) and word not in corpus_text:
             out.append(word)
     return out
+
+
+def _unknown_in_english(text: str, corpus_text: str) -> list[str]:
+    """Years, and place or person names (by their pinyin: Shanghai -> 上海), that the
+    reports never mention. English acronyms are not judged: a Chinese report writes
+    COVID-19 as 新冠 and GDP as 生产总值."""
+    from chinese.bilingual import proper_names
+
+    years = [y for y in dict.fromkeys(re.findall(r"\b(?:19|20)\d\d\b", text)) if y not in corpus_text]
+    names = [name for name, forms in proper_names(text) if not any(f in corpus_text for f in forms)]
+    return years + names
 
 
 def measure(question: Question, hits: list[Hit], document_frequency: dict[str, int], total: int,

@@ -45,6 +45,7 @@ def _cost(policy: AbstentionPolicy, rows) -> tuple[int, int, int]:
 
 COVERAGE_GRID = [round(0.05 * i, 2) for i in range(21)]              # 0 .. 1
 SENTENCE_GRID = [round(0.70 + 0.0025 * i, 4) for i in range(101)]   # 0.70 .. 0.95
+ENGLISH_COVERAGE_GRID = [round(0.01 * i, 2) for i in range(31)]     # 0 .. 0.3: English coverage runs low
 
 
 def _cheapest(policies: list[AbstentionPolicy], rows) -> AbstentionPolicy:
@@ -62,8 +63,10 @@ def fit(rows) -> tuple[AbstentionPolicy, tuple[int, int, int]]:
     english = [r for r in rows if r[1].language == "en"]
     policy = _cheapest([AbstentionPolicy(confident_coverage=c, min_sentence=s)
                         for c in COVERAGE_GRID for s in SENTENCE_GRID], chinese)
-    policy.min_sentence_english = _cheapest([AbstentionPolicy(min_sentence_english=e)
-                                             for e in SENTENCE_GRID], english).min_sentence_english
+    english_policy = _cheapest([AbstentionPolicy(min_sentence_english=e, min_coverage_english=c)
+                                for c in ENGLISH_COVERAGE_GRID for e in SENTENCE_GRID], english)
+    policy.min_sentence_english = english_policy.min_sentence_english
+    policy.min_coverage_english = english_policy.min_coverage_english
     return policy, _cost(policy, rows)
 
 

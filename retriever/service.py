@@ -17,6 +17,7 @@ from embedding.model import Embedder
 from index import IndexError_, IndexStore
 
 from .abstain import AbstentionPolicy, measure
+from .bridge import bridge
 from .conversation import Turn, resolve
 from . import extract
 from .question import MAX_QUESTION_CHARS, Question, parse_question
@@ -93,12 +94,9 @@ class Retriever:
         the corpus contains, so the keyword side can match Chinese reports."""
         question = parse_question(text)
         if question.language == "en":
-            bridged: list[str] = []
-            for _, candidates in chinese_candidates(question.text):
-                multi = [c for c in candidates if len(c) >= 2 and c not in bridged][:12]
-                frequency = self.store.term_document_frequency(multi)
-                bridged.extend([c for c in multi if frequency[c] > 0][:2])
-            question.terms = bridged + question.terms
+            question.bridges = bridge(question.text, self.store)
+            bridged = [c for b in question.bridges for c in b.chinese]
+            question.terms = list(dict.fromkeys(bridged)) + question.terms
         return question
 
     def search(self, question: Question, k: int = 10, exclude=frozenset(), timing: dict | None = None) -> list[Hit]:

@@ -142,12 +142,52 @@ def test_abstention_policy_and_its_fit():
 
     rows = [({"answerable": a}, chinese, Relevance(c, [], sentence=s)) for a, c, s in [
         (True, 0.9, 0.86), (True, 0.2, 0.91), (True, 0.3, 0.90), (False, 0.3, 0.85), (False, 0.5, 0.86)]]
-    rows += [({"answerable": a}, english, Relevance(0.0, [], sentence=s)) for a, s in [
+    rows += [({"answerable": a}, english, Relevance(0.15, [], sentence=s)) for a, s in [
         (True, 0.80), (True, 0.82), (False, 0.74)]]
+    rows += [({"answerable": False}, english, Relevance(0.01, [], sentence=0.83))]   # shares no idea
+    rows += [({"answerable": True}, english, Relevance(0.2, [], sentence=0.83))]
     fitted, (cost, guesses, needless) = fit(rows)
     assert (guesses, needless) == (0, 0)
     assert 0.86 < fitted.min_sentence <= 0.90 and 0.5 < fitted.confident_coverage <= 0.9
     assert 0.74 < fitted.min_sentence_english <= 0.80
+    assert 0.01 < fitted.min_coverage_english <= 0.2
+    assert fitted.abstains(english, Relevance(0.0, [], sentence=0.99))   # the floor holds whatever the cosine
+
+
+def test_english_words_become_the_reports_chinese_keywords(retriever):
+    """CC-CEDICT offers many senses; the ones kept occur in passages with the other
+    words' translations ("model" -> 样板/示范 next to 垃圾 and 社区, not 塑造)."""
+    from retriever.bridge import bridge
+
+    bridges = {b.english: b.chinese for b in bridge("How many garbage sorting model communities were built?",
+                                                     retriever.store)}
+    assert bridges["garbage"] == ["垃圾"] and bridges["communities"] == ["社区"]
+    assert set(bridges["model"]) <= {"样板", "示范"} and bridges["model"]
+    answer = retriever.ask("Which intellectual property court was established there?")
+    assert not answer.abstained and "廣州知識產權法院" in answer.answer
+
+
+@pytest.mark.parametrize("question,unknown", [
+    ("What reforms has Shanghai adopted to improve its business environment?", "Shanghai"),
+    ("How many new residents moved to Huangpu District in 2020?", "2020"),
+])
+def test_english_question_naming_what_the_reports_never_mention(retriever, question, unknown):
+    answer = retriever.ask(question)
+    assert answer.abstained and answer.answer.startswith("The reports do not say")
+    assert answer.warnings == [f"The reports never mention: {unknown}"]
+
+
+def test_english_word_forms_and_pinyin_names():
+    from chinese.bilingual import chinese_candidates, proper_names, word_forms
+
+    assert "approve" in word_forms("approval") and "transfer" in word_forms("transferred")
+    assert "organization" in word_forms("organisations") and "license" in word_forms("licences")
+    assert proper_names("What did Xi Jinping say in Guangzhou?") == [("Xi Jinping", ["习近平"]),
+                                                                      ("Guangzhou", ["光州", "广州"])]
+    assert proper_names("Huangpu is a district") == []          # the first word may be capitalised anyway
+    found = dict(chinese_candidates("Which items were transferred to the approval bureau?"))
+    assert "审批" in found["approval"]                           # via "to examine and approve"
+    assert "划拨" in found["transferred"]
 
 
 def test_fusion_puts_both_sides_on_one_scale():
