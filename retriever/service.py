@@ -41,6 +41,11 @@ MESSAGES = {
         "zh-Hant": "問題太長，只用了前{}個字檢索。",
         "en": "The question is long; only its first {} characters were searched.",
     },
+    "unanchored": {
+        "zh-Hans": "最接近的段落没有提到：{}",
+        "zh-Hant": "最接近的段落沒有提到：{}",
+        "en": "The closest passage does not mention: {}",
+    },
     "unknown": {
         "zh-Hans": "报告中没有提到：{}",
         "zh-Hant": "報告中沒有提到：{}",
@@ -126,6 +131,8 @@ class Retriever:
             answer.answer = message("not_found", language)
             if relevance.unknown:
                 answer.warnings.append(message("unknown", language).format(", ".join(relevance.unknown)))
+            if relevance.unanchored:
+                answer.warnings.append(message("unanchored", language).format(", ".join(relevance.unanchored)))
             answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
         else:
             self._write_answer(extract.choose(found), hits[:k], answer)

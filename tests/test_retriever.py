@@ -177,6 +177,24 @@ def test_english_question_naming_what_the_reports_never_mention(retriever, quest
     assert answer.warnings == [f"The reports never mention: {unknown}"]
 
 
+def test_english_question_not_answered_by_a_passage_about_another_place(seed_copy, embedder, tmp_path):
+    """With a second document loaded, "the unemployment rate in Huangpu" must not be answered
+    from a passage on Indonesia's unemployment, however close its wording."""
+    from ingest.pipeline import Ingestor
+    from retriever.service import Retriever
+
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "印度尼西亚经济.txt").write_text(
+        "印度尼西亚经济\n尽管国民生产总值于2004-2005年间连续超过百分之五，但失业率仍然普遍。"
+        "截至2006年，印尼失业率是约9.75%。以劳动人口计，印尼大多数人都是从事农业。\n", encoding="utf-8")
+    Ingestor(seed_copy, embedder).ingest_paths([folder])
+    answer = Retriever(seed_copy, embedder=embedder).ask("What is the unemployment rate in Huangpu District?")
+    assert "失业率" in answer.hits[0].chunk.text                 # the close passage is found first ...
+    assert answer.abstained                                      # ... but does not answer for Huangpu
+    assert answer.warnings == ["The closest passage does not mention: Huangpu"]
+
+
 def test_english_word_forms_and_pinyin_names():
     from chinese.bilingual import chinese_candidates, proper_names, word_forms
 
