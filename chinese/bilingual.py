@@ -104,9 +104,8 @@ def word_forms(word: str) -> list[str]:
     for suffix, replacements in (("ies", ["y"]), ("ses", ["s", "se"]), ("es", ["e", ""]), ("s", [""]),
                                  ("ied", ["y"]), ("ed", ["", "e"]), ("ing", ["", "e"]), ("al", ["e", ""]),
                                  ("ation", ["e", ""]), ("ment", [""])):
-        base = american
-        if base.endswith(suffix) and len(base) > len(suffix) + 2:
-            stem = base[: -len(suffix)]
+        if american.endswith(suffix) and len(american) > len(suffix) + 2:
+            stem = american[: -len(suffix)]
             forms += [stem + r for r in replacements]
             if suffix in ("ed", "ing") and len(stem) > 2 and stem[-1] == stem[-2]:
                 forms.append(stem[:-1])          # transferred -> transfer

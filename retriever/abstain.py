@@ -6,7 +6,7 @@ README, "Abstention thresholds"):
   loaded reports never mention (``上海浦东新区``, ``GDP``, ``2021``; in an English
   question, years and pinyin names: ``Shanghai``, ``2020``): the reports cannot
   answer it, however close the passages look. Likewise an English question's name that
-  the reports mention but none of the top passages does (``unanchored``).
+  the reports mention but the best passage does not (``unanchored``).
 - ``coverage``: the share of the question's keyword weight (IDF) found in one of the top
   passages. High coverage means the passage talks about exactly this.
 - ``sentence``: the best cosine between the question and the candidate answer
@@ -47,7 +47,7 @@ class Relevance:
     coverage: float                      # best IDF-weighted share of question terms in a top hit
     missing: list[str]                   # question terms found in no top hit
     unknown: list[str] = field(default_factory=list)   # entities the corpus never mentions
-    unanchored: list[str] = field(default_factory=list)   # names the corpus has but no top passage
+    unanchored: list[str] = field(default_factory=list)   # names the corpus has, the best passage lacks
     sentence: float | None = None        # best question-sentence cosine, when computed
     dense: float = 0.0                   # best passage cosine (reported, not decisive)
 

@@ -38,7 +38,7 @@ class Question:
     wants: str | None    # "number" | "date" | "name" | None
     truncated: bool = False
     bigrams: list[str] = field(default_factory=list)   # extra keyword-search terms (chinese.tokenize)
-    bridges: list = field(default_factory=list)   # English phrases -> Chinese words (retriever.bridge)
+    bridges: list = field(default_factory=list)   # English questions: retriever.bridge.Bridge per phrase
 
 
 def parse_question(raw: str) -> Question:
