@@ -80,6 +80,8 @@ class Retriever:
         # What is loaded now (model, dictionary: ~150,000 objects) lives as long as the
         # process; moved out of the garbage collector's sight, a full collection no longer
         # scans it in the middle of someone's question (README, "Shared benchmarks").
+        # Collect first, so that no garbage (say, from the start-up ingest) is frozen with it.
+        gc.collect()
         gc.freeze()
 
     # ------------------------------------------------------------------ asking
