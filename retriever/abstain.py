@@ -94,11 +94,13 @@ class AbstentionPolicy:
         return relevance.coverage < coverage and (relevance.sentence or 0.0) < sentence
 
 
-def unknown_entities(question: Question, corpus_text: str) -> list[str]:
+def unknown_entities(question: Question, corpus_text: str,
+                     names: list[tuple[str, list[str]]] | None = None) -> list[str]:
     """Names, places, organisations, acronyms and years in the question that appear
-    nowhere in the (folded) corpus text."""
+    nowhere in the (folded) corpus text. ``names``: ``english_names`` if already known."""
     if question.language == "en":
-        return _unknown_in_english(question.text, corpus_text)
+        return _unknown_in_english(question.text, corpus_text,
+                                   english_names(question, corpus_text) if names is None else names)
     from chinese.tokenize import tagged
 
     out = []
@@ -114,48 +116,48 @@ def unknown_entities(question: Question, corpus_text: str) -> list[str]:
     return out
 
 
-def _unknown_in_english(text: str, corpus_text: str) -> list[str]:
-    """Years, and place or person names (by their pinyin: Shanghai -> 上海), that the
-    reports never mention. English acronyms are not judged: a Chinese report writes
-    COVID-19 as 新冠 and GDP as 生产总值."""
+def english_names(question: Question, corpus_text: str) -> list[tuple[str, list[str]]]:
+    """[(name, the forms of it the reports contain)] for the pinyin names in an English
+    question (Shanghai -> 上海); none for a Chinese one."""
+    if question.language != "en":
+        return []
     from chinese.bilingual import proper_names
 
+    return [(name, [f for f in forms if f in corpus_text]) for name, forms in proper_names(question.text)]
+
+
+def _unknown_in_english(text: str, corpus_text: str, names: list[tuple[str, list[str]]]) -> list[str]:
+    """Years, and place or person names, that the reports never mention. English acronyms
+    are not judged: a Chinese report writes COVID-19 as 新冠 and GDP as 生产总值."""
     years = [y for y in dict.fromkeys(re.findall(r"\b(?:19|20)\d\d\b", text)) if y not in corpus_text]
-    names = [name for name, forms in proper_names(text) if not any(f in corpus_text for f in forms)]
-    return years + names
+    return years + [name for name, known in names if not known]
 
 
 def measure(question: Question, hits: list[Hit], document_frequency: dict[str, int], total: int,
             corpus_text: str = "", top: int = 3) -> Relevance:
-    unknown = unknown_entities(question, corpus_text) if corpus_text else []
+    names = english_names(question, corpus_text) if corpus_text else []
+    unknown = unknown_entities(question, corpus_text, names) if corpus_text else []
     if not hits:
         return Relevance(0.0, list(question.terms), unknown)
     weights = {t: idf(document_frequency.get(t, 0), total) for t in question.terms}
     mass = sum(weights.values()) or 1.0
+    texts = [fold_for_matching(hit.chunk.keyword_text) for hit in hits[:top]]
     best_cover, found_anywhere = 0.0, set()
-    for hit in hits[:top]:
-        text = fold_for_matching(hit.chunk.keyword_text)
+    for text in texts:
         found = {t for t in question.terms if t in text}
         found_anywhere |= found
         best_cover = max(best_cover, sum(weights[t] for t in found) / mass)
     dense = max((h.dense for h in hits[:top] if h.dense is not None), default=0.0)
     return Relevance(coverage=best_cover if question.terms else 0.0,
                      missing=[t for t in question.terms if t not in found_anywhere],
-                     unknown=unknown, dense=dense,
-                     unanchored=_unanchored_names(question, hits[0], corpus_text) if corpus_text else [])
+                     unknown=unknown, dense=dense, unanchored=_unanchored(names, texts[0]))
 
 
-def _unanchored_names(question: Question, best: Hit, corpus_text: str) -> list[str]:
+def _unanchored(names: list[tuple[str, list[str]]], best_text: str) -> list[str]:
     """Names in an English question (Huangpu, Guangzhou) that the reports mention but the
     best passage (its text, section or title) does not: with many documents loaded, "the
     unemployment rate in Huangpu" otherwise finds a passage on some other place's
     unemployment. Measured (README, "English questions"): the best passage catches more
     than any of the top three; for Chinese questions it caught no more unanswerable
     questions and lost an answerable one."""
-    if question.language != "en":
-        return []
-    from chinese.bilingual import proper_names
-
-    text = fold_for_matching(best.chunk.keyword_text)
-    return [name for name, forms in proper_names(question.text)
-            if any(f in corpus_text for f in forms) and not any(f in text for f in forms)]
+    return [name for name, known in names if known and not any(f in best_text for f in known)]

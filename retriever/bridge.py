@@ -35,9 +35,10 @@ def bridge(text: str, store) -> list[Bridge]:
                for p, cands in chinese_candidates(text)]
     postings = store.term_chunks(list({c for _, cands in phrases for c in cands}))
     present = [[c for c in cands if postings[c]] for _, cands in phrases]
+    chunks_of = [set().union(*(postings[c] for c in cands)) for cands in present]   # per phrase
     out = []
     for i, (phrase, _) in enumerate(phrases):
-        others = [set().union(*(postings[c] for c in o)) for j, o in enumerate(present) if j != i and o]
+        others = [chunks for j, chunks in enumerate(chunks_of) if j != i and chunks]
         out.append(Bridge(phrase, _most_coherent(present[i], postings, others)))
     return out
 
