@@ -65,7 +65,9 @@ def main(argv=None) -> int:
         parsed = retriever.prepare(q["question"])
         dense = store.vector_search(retriever.embedder.embed_query(parsed.text), args.candidates)
         lexical = store.keyword_search(parsed.terms + parsed.bigrams, args.candidates)
-        ids = list({i for i, _ in dense} | {i for i, _ in lexical})
+        glossed = (retriever.searcher.glosses.search(parsed.text, args.candidates)
+                   if parsed.language == "en" else None)     # as in HybridSearcher.search
+        ids = list({i for i, _ in dense} | {i for i, _ in lexical} | {i for i, _ in glossed or []})
         chunks = store.chunks(ids)
         if args.own:
             wanted = [fold_for_matching(e) for e in q["evidence"]]
@@ -74,18 +76,18 @@ def main(argv=None) -> int:
             answers = [_norm(a) for a in q.get("answers", []) if a.strip()]
             relevant = {i for i, c in chunks.items()
                         if c.doc_id == q.get("doc_id") or any(a in _norm(c.text) for a in answers)}
-        cases.append((dense, lexical, relevant))
+        cases.append((dense, lexical, glossed, relevant))
     print(f"{len(cases)} questions, {args.questions}")
     print(f"{'variant':<24} {'R@1':>7} {'R@3':>7} {'R@10':>7} {'MRR@10':>7}")
     for name, fusion in VARIANTS.items():
         r1 = r3 = r10 = mrr = 0.0
-        for dense, lexical, relevant in cases:
+        for dense, lexical, glossed, relevant in cases:
             if name == "dense only":
                 ranking = [i for i, _ in dense]
             elif name == "keywords only":
                 ranking = [i for i, _ in lexical]
             else:
-                ranking = [i for i, _ in fusion.fuse(dense, lexical)]
+                ranking = [i for i, _ in fusion.fuse(dense, lexical, glossed)]
             rank = next((n for n, i in enumerate(ranking[:10], 1) if i in relevant), None)
             if rank:
                 r1 += rank == 1

@@ -40,6 +40,8 @@ class Lexicon:
     leading: dict[str, list[str]]    # first 1-2 words of a longer gloss -> headwords
     trailing: dict[str, list[str]]   # last word of a short "to X and Y" gloss -> headwords
     names: dict[str, list[str]]      # toneless pinyin of a proper name ("guangzhou") -> headwords
+    stems: dict[str, tuple[str, ...]]   # sorted stems of a 2-3 word gloss ("clear custom") -> headwords
+    glossed: dict[str, str]          # headword -> stems of all its short glosses ("通关" -> "clear custom")
 
     def lookup(self, phrase: str) -> list[str]:
         return list(dict.fromkeys(self.exact.get(phrase, []) + self.leading.get(phrase, [])
@@ -65,10 +67,12 @@ def _lexicon() -> Lexicon:
     exact: dict[str, list[str]] = defaultdict(list)
     leading: dict[str, list[str]] = defaultdict(list)
     trailing: dict[str, list[str]] = defaultdict(list)
+    stems: dict[str, list[str]] = defaultdict(list)
+    glossed: dict[str, set[str]] = defaultdict(set)
     names: dict[str, list[str]] = defaultdict(list)
     path = _dictionary_file()
     if path is None:
-        return Lexicon({}, {}, {}, {})
+        return Lexicon({}, {}, {}, {}, {}, {})
     line_re = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.*)/$")
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -91,7 +95,46 @@ def _lexicon() -> Lexicon:
                     leading[" ".join(words[:n])].append(word)
                 if verb and len(words) == 3 and words[1] == "and":
                     trailing[words[2]].append(word)
-    return Lexicon(dict(exact), dict(leading), dict(trailing), dict(names))
+                content = [w for w in words if w not in _STOP]
+                if 2 <= len(content) <= MAX_PHRASE_WORDS:
+                    stems[stem_key(content)].append(word)
+                glossed[word].update(_stem(w) for w in content if not w.isdigit())
+    return Lexicon(dict(exact), dict(leading), dict(trailing), dict(names),
+                   {key: tuple(words) for key, words in stems.items()},
+                   {word: " ".join(sorted(s)) for word, s in glossed.items()})
+
+
+_DERIVATIONS = re.compile(r"(?:ational|ation|ion|ance|ence|ments?|ial|al|ing|ed|ies|es|s|ly|e)$")
+
+
+def _stem(word: str) -> str:
+    """A plural's -s off (bills -> bill), then suffixes, twice at most, from long words
+    only: privately -> private -> privat. Crude, but the same on both sides."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-3] + "y" if word.endswith("ies") else word[:-1]
+    for _ in range(2):
+        if len(word) <= 5:
+            break
+        word = _DERIVATIONS.sub("", word)
+    return word
+
+
+def stem_key(words: list[str]) -> str:
+    """Crude stems, sorted, so a phrase meets a gloss that words the same idea another
+    way round: "customs clearance" and "to clear customs" (通关), "provincial level" and
+    "province-level" (省级)."""
+    return " ".join(sorted({_stem(w) for w in words}))
+
+
+def english_stems(english: str) -> list[str]:
+    """The stems of an English text's content words, as ``glossed`` holds them."""
+    words = re.findall(r"[a-z0-9]+", english.lower())
+    return list(dict.fromkeys(_stem(w) for w in words if w not in _STOP and not w.isdigit()))
+
+
+def glosses_of(chinese_word: str) -> str:
+    """The stems of a Chinese word's CC-CEDICT glosses, space-separated ("" if none)."""
+    return _lexicon().glossed.get(chinese_word, "")
 
 
 def word_forms(word: str) -> list[str]:
@@ -146,6 +189,8 @@ def _lookup_phrase(lexicon: Lexicon, tokens: list[str], words: list[str]) -> lis
         # leading-word matches count too (alone, "court" would bring every "court ..." gloss).
         if len(words) > 1 or phrase in lexicon.exact or phrase in lexicon.trailing:
             found += lexicon.lookup(phrase)
+    if len(words) > 1:
+        found += list(lexicon.stems.get(stem_key(words), ()))
     return list(dict.fromkeys(found))
 
 

@@ -239,6 +239,17 @@ class IndexStore:
         self._folded = (generation, text)
         return text
 
+    def all_chunk_terms(self) -> tuple[int, list[tuple[int, str]]]:
+        """(generation, [(chunk id, its keyword terms, space-separated)]) from one snapshot."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            generation = self.generation
+            rows = conn.execute("SELECT rowid, terms FROM chunk_terms").fetchall()
+        finally:
+            conn.execute("COMMIT")
+        return generation, rows
+
     def has_vectors(self, hashes: list[str]) -> set[str]:
         found: set[str] = set()
         conn = self._conn()

@@ -11,7 +11,9 @@ Three methods; the default was chosen by measurement (README, "Choosing the fusi
 - ``rrf``: reciprocal rank fusion, sum of w / (k + rank). Ignores the scores, which
   makes it robust but blind to how far apart two candidates are; it did worst.
 
-In:  two lists of (chunk id, score), best first. Out: [(chunk id, fused score)], best first.
+In:  two lists of (chunk id, score), best first (English questions add a third, from
+``retriever.glosses``; the two keyword lists then share the keyword weight).
+Out: [(chunk id, fused score)], best first.
 """
 from __future__ import annotations
 
@@ -26,26 +28,29 @@ class Fusion:
     dense_weight: float = 1.0   # measured: README, "Choosing the fusion"
     lexical_weight: float = 1.0
 
-    def fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    def fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
+             glossed: list[tuple[int, float]] | None = None) -> list[tuple[int, float]]:
         combine = {"zscore": self._standardised, "score": self._scaled, "rrf": self._rrf}.get(self.method)
         if combine is None:
             raise ValueError(f"unknown fusion method {self.method!r}")
-        scores = combine(dense, lexical)
+        # Two keyword views of one question share the keyword side's weight: at full weight
+        # each, where they agree they outvote the dense side (README, "English questions").
+        keyword_weight = self.lexical_weight / 2 if glossed else self.lexical_weight
+        sides = [(w, ranking) for w, ranking in ((self.dense_weight, dense), (keyword_weight, lexical),
+                                                  (keyword_weight, glossed)) if ranking]
+        scores = combine(sides)
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
-    def _sides(self, dense, lexical):
-        return [(w, ranking) for w, ranking in ((self.dense_weight, dense), (self.lexical_weight, lexical)) if ranking]
-
-    def _rrf(self, dense, lexical) -> dict[int, float]:
+    def _rrf(self, sides) -> dict[int, float]:
         scores: dict[int, float] = {}
-        for weight, ranking in self._sides(dense, lexical):
+        for weight, ranking in sides:
             for rank, (chunk_id, _) in enumerate(ranking, 1):
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (self.k + rank)
         return scores
 
-    def _scaled(self, dense, lexical) -> dict[int, float]:
+    def _scaled(self, sides) -> dict[int, float]:
         scores: dict[int, float] = {}
-        for weight, ranking in self._sides(dense, lexical):
+        for weight, ranking in sides:
             values = [s for _, s in ranking]
             top, bottom = max(values), min(values)
             span = (top - bottom) or 1.0
@@ -53,12 +58,12 @@ class Fusion:
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weight * (s - bottom) / span
         return scores
 
-    def _standardised(self, dense, lexical) -> dict[int, float]:
-        sides = []
-        for weight, ranking in self._sides(dense, lexical):
+    def _standardised(self, sides) -> dict[int, float]:
+        standardised = []
+        for weight, ranking in sides:
             values = [s for _, s in ranking]
             mean, spread = statistics.fmean(values), statistics.pstdev(values) or 1.0
             standard = {chunk_id: (s - mean) / spread for chunk_id, s in ranking}
-            sides.append((weight, standard, (min(values) - mean) / spread))
-        ids = {chunk_id for _, standard, _ in sides for chunk_id in standard}
-        return {i: sum(w * standard.get(i, floor) for w, standard, floor in sides) for i in ids}
+            standardised.append((weight, standard, (min(values) - mean) / spread))
+        ids = {chunk_id for _, standard, _ in standardised for chunk_id in standard}
+        return {i: sum(w * standard.get(i, floor) for w, standard, floor in standardised) for i in ids}

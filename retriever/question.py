@@ -25,6 +25,14 @@ _WANTS = [
 ]
 _NUMBER = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)*\s*(?:%|％|万|亿|千|百|个|项|家|天|年|倍|名|条|所|余|多)?"
                      r"|[一二三四五六七八九十百千万两]+(?:个|项|家|天|年|倍|名|条|所)")
+# Words of a question that name no topic, so a passage need not contain them: those by
+# which it points at the report itself (这篇文章的作者, 本文, "this report") and those
+# that ask for a person (谁, 哪些人). As keywords they only lower its coverage.
+_NOT_TOPIC = re.compile(
+    r"(?:这|本|该|此)(?:一)?(?:篇|份|部)?(?:文章|报告|文件|材料|文)(?:中|里|里面)?"
+    r"|^(?:文章|报告|文)中"
+    r"|(?:哪些|什么|哪个|哪位|哪一位)(?:人士|人员|人)|谁"
+    r"|\b(?:this|the)\s+(?:report|article|document|paper|text)\b", re.I)
 _DATE = re.compile(r"\d{4}\s*年(?:\d{1,2}\s*月)?(?:\d{1,2}\s*日)?|\d{1,2}\s*月\d{1,2}\s*日|[一二三四五六七八九十]+届")
 
 
@@ -53,12 +61,19 @@ def parse_question(raw: str) -> Question:
     truncated = len(text) > MAX_QUESTION_CHARS
     text = text[:MAX_QUESTION_CHARS]
     folded = fold_for_matching(text)
-    terms = query_terms(text)
+    topic = topic_words(folded)
+    terms = query_terms(topic)
     if not terms and not re.search(r"[\w\u3400-\u9fff]", text):
         raise BadQuestion("问题里没有可检索的文字，请用中文或英文提问。")
     return Question(raw=str(raw), text=text, folded=folded, terms=terms,
                     language=detect_language(text), wants=wanted_answer(folded), truncated=truncated,
-                    bigrams=[b for b in dict.fromkeys(char_bigrams(text)) if b not in terms])
+                    bigrams=[b for b in dict.fromkeys(char_bigrams(topic)) if b not in terms])
+
+
+def topic_words(text: str) -> str:
+    """The question (folded, or English as written) without the words that name no
+    topic (``_NOT_TOPIC``)."""
+    return _NOT_TOPIC.sub(" ", text)
 
 
 def detect_language(text: str) -> str:

@@ -17,6 +17,7 @@ from chinese.clean import fold_for_matching
 from index import IndexStore
 
 from .fusion import Fusion
+from .glosses import GlossIndex
 from .question import Question
 from .records import Hit
 
@@ -42,6 +43,7 @@ class HybridSearcher:
         self.store = store
         self.embedder = embedder
         self.config = config or SearchConfig.from_env()
+        self.glosses = GlossIndex(store)
         self._reranker = None
         self._local = threading.local()
 
@@ -59,8 +61,9 @@ class HybridSearcher:
         t1 = time.perf_counter()
         dense = self.store.vector_search(query_vector, self.config.candidates)
         lexical = self.store.keyword_search(question.terms + question.bigrams, self.config.candidates)
+        glossed = self.glosses.search(question.text, self.config.candidates) if question.language == "en" else None
         t2 = time.perf_counter()
-        fused = [(i, s) for i, s in self.config.fusion.fuse(dense, lexical) if i not in exclude]
+        fused = [(i, s) for i, s in self.config.fusion.fuse(dense, lexical, glossed) if i not in exclude]
         hits = self._hits(fused[: max(3 * k, 20)], dense, lexical, query_vector)
         hits = drop_near_duplicates(hits, self.config.near_duplicate)
         if self.config.rerank_model:

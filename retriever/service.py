@@ -21,7 +21,7 @@ from .abstain import AbstentionPolicy, measure
 from .bridge import bridge
 from .conversation import Turn, resolve
 from . import extract
-from .question import MAX_QUESTION_CHARS, Question, parse_question
+from .question import MAX_QUESTION_CHARS, Question, parse_question, topic_words
 from .records import Answer, Citation, Hit
 from .search import HybridSearcher, SearchConfig, idf
 
@@ -77,6 +77,7 @@ class Retriever:
         self.store.vector_index()
         self.store.folded_text()
         chinese_candidates("warm up")
+        self.searcher.glosses.warm_up()
         # What is loaded now (model, dictionary: ~150,000 objects) lives as long as the
         # process; moved out of the garbage collector's sight, a full collection no longer
         # scans it in the middle of someone's question (README, "Shared benchmarks").
@@ -106,7 +107,7 @@ class Retriever:
         the corpus contains, so the keyword side can match Chinese reports."""
         question = parse_question(text)
         if question.language == "en":
-            question.bridges = bridge(question.text, self.store)
+            question.bridges = bridge(topic_words(question.text), self.store)
             bridged = [c for b in question.bridges for c in b.chinese]
             question.terms = list(dict.fromkeys(bridged)) + question.terms
         return question

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from chinese.clean import fold_for_matching
 from retriever.conversation import Turn, resolve
 from retriever.question import BadQuestion, parse_question
 
@@ -221,3 +222,51 @@ def test_fusion_puts_both_sides_on_one_scale():
     assert [i for i, _ in Fusion("zscore", lexical_weight=0.0).fuse(dense, lexical)][:4] == [1, 2, 3, 4]
     with pytest.raises(ValueError):
         Fusion("max").fuse(dense, lexical)
+    glossed = [(3, 9.0), (4, 8.5), (7, 1.0)]                      # English questions: a third ranking
+    for method in ("zscore", "score", "rrf"):
+        ranking = [i for i, _ in Fusion(method).fuse(dense, lexical, glossed)]
+        assert set(ranking) == {1, 2, 3, 4, 5, 6, 7}, method
+        assert ranking.index(3) < ranking.index(5), method      # dense and glossed agree on 3
+
+
+def test_words_that_point_at_the_report_or_ask_for_a_person_are_not_keywords(retriever):
+    """这篇文章/本文 name the report itself and 谁/哪些人 ask for a person: a passage never
+    repeats them, so as keywords they only made the answer look uncovered."""
+    assert parse_question("这篇文章的作者有哪些人？").terms == ["作者"]
+    assert parse_question("本文作者是谁").terms == ["作者"]
+    assert "报告" in parse_question("政府工作报告中提到了什么").terms     # a report as the topic stays
+    answer = retriever.ask("這篇文章的作者是誰？")
+    assert not answer.abstained and "褚大軍" in answer.answer
+
+
+def test_dictionary_glosses_worded_another_way_round():
+    from chinese.bilingual import chinese_candidates, english_stems, glosses_of
+
+    found = dict(chinese_candidates("What customs clearance reform did the district pioneer?"))
+    assert "通关" in found["customs clearance"]                  # "to clear customs"
+    assert "省级" in dict(chinese_candidates("How many provincial-level powers?"))["provincial level"]
+    assert set(glosses_of("权限").split()) >= {"power", "authority"}
+    assert english_stems("private companies' electricity bills") == ["privat", "company", "electricity", "bill"]
+    assert "privat" in glosses_of("民营").split()                # "privately run"
+
+
+def test_english_question_finds_passages_by_their_glosses(retriever, seed_copy, embedder, tmp_path):
+    """Passages read through their glosses: "powers" meets 权限 ("extent of power"), with no
+    sense to choose. The glossed index follows new documents without a restart."""
+    from ingest.pipeline import Ingestor
+    from retriever.service import Retriever
+
+    question = "How many provincial-level management powers did the provincial reform commission grant?"
+    best = retriever.searcher.glosses.search(question, 5)[0][0]
+    assert "赋予32项省级管理权限" in fold_for_matching(retriever.store.chunks([best])[best].text)
+    hits = retriever.ask(question).hits[:5]       # without the glosses: not in the top 10
+    assert any("赋予32项省级管理权限" in fold_for_matching(h.chunk.text) for h in hits)
+
+    asking = Retriever(seed_copy, embedder=embedder)
+    asking.warm_up()
+    folder = tmp_path / "port"
+    folder.mkdir()
+    (folder / "港口.txt").write_text("港口改革\n南沙海港推行进出口货物通关一体化，通关时间压缩至2小时。\n", encoding="utf-8")
+    Ingestor(seed_copy, embedder).ingest_paths([folder])
+    best = asking.searcher.glosses.search("How fast is customs clearance at the seaport?", 5)[0][0]
+    assert "通关时间压缩至2小时" in asking.store.chunks([best])[best].text
