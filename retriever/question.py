@@ -27,11 +27,12 @@ _NUMBER = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)*\s*(?:%|％|万|亿|千|百|�
                      r"|[一二三四五六七八九十百千万两]+(?:个|项|家|天|年|倍|名|条|所)")
 # Words of a question that name no topic, so a passage need not contain them: those by
 # which it points at the report itself (这篇文章的作者, 本文, "this report") and those
-# that ask for a person (谁, 哪些人). As keywords they only lower its coverage.
+# that ask for a person (谁, 哪些人; not the 人 of 人才, 人物 ...). As keywords they only
+# lower its coverage.
 _NOT_TOPIC = re.compile(
     r"(?:这|本|该|此)(?:一)?(?:篇|份|部)?(?:文章|报告|文件|材料|文)(?:中|里|里面)?"
     r"|^(?:文章|报告|文)中"
-    r"|(?:哪些|什么|哪个|哪位|哪一位)(?:人士|人员|人)|谁"
+    r"|(?:哪些|什么|哪个|哪位|哪一位)(?:人士|人员|人(?![才口民数大工力群事均次文类物参身家选格权]))|谁"
     r"|\b(?:this|the)\s+(?:report|article|document|paper|text)\b", re.I)
 _DATE = re.compile(r"\d{4}\s*年(?:\d{1,2}\s*月)?(?:\d{1,2}\s*日)?|\d{1,2}\s*月\d{1,2}\s*日|[一二三四五六七八九十]+届")
 

@@ -235,6 +235,7 @@ def test_words_that_point_at_the_report_or_ask_for_a_person_are_not_keywords(ret
     assert parse_question("这篇文章的作者有哪些人？").terms == ["作者"]
     assert parse_question("本文作者是谁").terms == ["作者"]
     assert "报告" in parse_question("政府工作报告中提到了什么").terms     # a report as the topic stays
+    assert "人才" in parse_question("引进了什么人才？").terms
     answer = retriever.ask("這篇文章的作者是誰？")
     assert not answer.abstained and "褚大軍" in answer.answer
 
