@@ -118,6 +118,11 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), 9)
 
 
+def fts_phrase(term: str) -> str:
+    """A term quoted as one FTS5 phrase, so nothing in a question can act as FTS5 syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
 def sha256_text(text: str) -> str:
     import hashlib
 
@@ -265,7 +270,7 @@ class IndexStore:
         Each term is quoted, so nothing in a question can act as FTS5 syntax."""
         if not terms:
             return []
-        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        query = " OR ".join(fts_phrase(t) for t in terms)
         rows = self._conn().execute(
             "SELECT rowid, -bm25(chunk_terms) FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms) LIMIT ?",
             (query, limit))
@@ -277,14 +282,14 @@ class IndexStore:
         out = {}
         for t in terms:
             out[t] = conn.execute("SELECT count(*) FROM chunk_terms WHERE chunk_terms MATCH ?",
-                                  ('"' + t.replace('"', '""') + '"',)).fetchone()[0]
+                                  (fts_phrase(t),)).fetchone()[0]
         return out
 
     def term_chunks(self, terms: list[str]) -> dict[str, set[int]]:
         """The ids of the chunks that contain each term (to see which terms occur together)."""
         conn = self._conn()
         return {t: {r[0] for r in conn.execute("SELECT rowid FROM chunk_terms WHERE chunk_terms MATCH ?",
-                                               ('"' + t.replace('"', '""') + '"',))}
+                                               (fts_phrase(t),))}
                 for t in terms}
 
     # ------------------------------------------------------------------ vectors

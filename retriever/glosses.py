@@ -22,6 +22,7 @@ import sqlite3
 import threading
 
 from chinese.bilingual import english_stems, glosses_of
+from index.store import fts_phrase
 
 
 class GlossIndex:
@@ -35,7 +36,7 @@ class GlossIndex:
         stems = english_stems(english)
         if not stems:
             return []
-        query = " OR ".join('"' + s.replace('"', '""') + '"' for s in stems)
+        query = " OR ".join(fts_phrase(s) for s in stems)
         with self._lock:
             db = self._current()
             rows = db.execute("SELECT rowid, -bm25(glosses) FROM glosses WHERE glosses MATCH ?"
