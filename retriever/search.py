@@ -18,7 +18,7 @@ from index import IndexStore
 
 from .fusion import Fusion
 from .glosses import GlossIndex
-from .question import Question
+from .question import Question, topic_words
 from .records import Hit
 
 
@@ -61,7 +61,8 @@ class HybridSearcher:
         t1 = time.perf_counter()
         dense = self.store.vector_search(query_vector, self.config.candidates)
         lexical = self.store.keyword_search(question.terms + question.bigrams, self.config.candidates)
-        glossed = self.glosses.search(question.text, self.config.candidates) if question.language == "en" else None
+        glossed = (self.glosses.search(topic_words(question.text), self.config.candidates)
+                   if question.language == "en" else None)
         t2 = time.perf_counter()
         fused = [(i, s) for i, s in self.config.fusion.fuse(dense, lexical, glossed) if i not in exclude]
         hits = self._hits(fused[: max(3 * k, 20)], dense, lexical, query_vector)

@@ -238,6 +238,14 @@ def test_words_that_point_at_the_report_or_ask_for_a_person_are_not_keywords(ret
     assert "人才" in parse_question("引进了什么人才？").terms
     answer = retriever.ask("這篇文章的作者是誰？")
     assert not answer.abstained and "褚大軍" in answer.answer
+    searched = []
+    search = retriever.searcher.glosses.search
+    retriever.searcher.glosses.search = lambda text, limit: searched.append(text) or search(text, limit)
+    try:
+        retriever.ask("Who are the authors of this article?")
+    finally:
+        retriever.searcher.glosses.search = search
+    assert "article" not in searched[0] and "authors" in searched[0]    # the glossed view too
 
 
 def test_dictionary_glosses_worded_another_way_round():
