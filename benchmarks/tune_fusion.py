@@ -53,6 +53,7 @@ def main(argv=None) -> int:
     parser.add_argument("--candidates", type=int, default=100)
     args = parser.parse_args(argv)
     retriever = Retriever(settings.data_dir(args.data_dir))
+    retriever.searcher.config.candidates = args.candidates
     store = retriever.store
     questions = [json.loads(l) for l in args.questions.read_text(encoding="utf-8").splitlines() if l.strip()]
     if args.own:
@@ -63,10 +64,7 @@ def main(argv=None) -> int:
     cases = []
     for q in questions:
         parsed = retriever.prepare(q["question"])
-        dense = store.vector_search(retriever.embedder.embed_query(parsed.text), args.candidates)
-        lexical = store.keyword_search(parsed.terms + parsed.bigrams, args.candidates)
-        glossed = (retriever.searcher.glosses.search(parsed.text, args.candidates)
-                   if parsed.language == "en" else None)     # as in HybridSearcher.search
+        dense, lexical, glossed = retriever.searcher.rankings(parsed, retriever.embedder.embed_query(parsed.text))
         ids = list({i for i, _ in dense} | {i for i, _ in lexical} | {i for i, _ in glossed or []})
         chunks = store.chunks(ids)
         if args.own:

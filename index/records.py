@@ -36,6 +36,9 @@ class Chunk:
     text: str
     title: str = ""          # the document's title
     id: int | None = None    # assigned by the store; also the vector id
+    # Spans of ``text``, its sentences grouped (ingest.chunking.piece_spans), each embedded
+    # on its own; empty: the chunk is its own single piece (so it is when read back).
+    pieces: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def keyword_text(self) -> str:

@@ -2,8 +2,10 @@
 
 Layout of a data directory::
 
-    index.sqlite            documents, chunks, vectors (by content hash), keyword index (FTS5), meta
+    index.sqlite            documents, chunks, their pieces, vectors (by content hash),
+                            keyword index (FTS5), meta
     vectors-<gen>.faiss     FAISS inner-product index over chunk ids, derived from index.sqlite
+    pieces-<gen>.faiss      the same over piece ids (sentences of a chunk, ``ingest.chunking``)
     ingest.lock             held by whoever is writing
     uploads/                files uploaded through the app (safe generated names)
 
@@ -16,6 +18,9 @@ Why this shape:
   unchanged text never calls the model.
 - Readers never lock: SQLite's WAL mode gives each query the last committed snapshot,
   so questions asked during an ingest are answered from the last complete index.
+- Each chunk also has pieces, its sentences grouped to at most ~100 characters (one
+  piece, the whole chunk, when it is that short), each with its own vector: English
+  questions score a chunk by its closest piece (README, "English questions").
 - The keyword index is an FTS5 table over pre-cut terms (``chinese.tokenize``), so it
   is persisted and updated with the rows it describes, and ranked with BM25.
 """
@@ -35,9 +40,21 @@ import numpy as np
 
 from .records import Chunk, Document, IndexInfo
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3   # 3 added pieces; a version 2 index is upgraded in place (_add_pieces)
 DB_NAME = "index.sqlite"
 
+# A chunk's pieces: spans of its text (its sentences, grouped: ingest.chunking.piece_spans),
+# each embedded on its own. Every chunk has at least one; a short chunk is its own piece.
+PIECES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pieces (
+    id INTEGER PRIMARY KEY,
+    chunk_id INTEGER NOT NULL,
+    piece_start INTEGER NOT NULL,
+    piece_end INTEGER NOT NULL,
+    text_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pieces_by_chunk ON pieces(chunk_id);
+"""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -67,7 +84,9 @@ CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
 CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(text_hash);
 CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, tokenize='unicode61 remove_diacritics 0');
-"""
+""" + PIECES_SCHEMA
+
+VECTOR_KINDS = {"vectors": "chunks", "pieces": "pieces"}   # FAISS file name -> the table it indexes
 
 REPAIR_HINT = "Repair it with: python -m ingest --rebuild"
 
@@ -140,7 +159,7 @@ class IndexStore:
                 raise IndexError_(f"no index in {self.data_dir}: run `python -m ingest` first")
             self.data_dir.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._faiss_cache: tuple[int, object] | None = None
+        self._faiss_cache: dict[str, tuple[int, object]] = {}   # kind -> (generation, index)
         self._faiss_lock = threading.Lock()
         try:
             conn = self._conn()
@@ -174,8 +193,32 @@ class IndexStore:
         conn = self._conn()
         conn.execute("PRAGMA quick_check").fetchone()
         row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+        if row is not None and int(row[0]) == 2:
+            self._add_pieces()
+        elif row is None or int(row[0]) != SCHEMA_VERSION:
             raise IndexError_(f"the index in {self.data_dir} has an unknown format. {REPAIR_HINT}")
+
+    def _add_pieces(self) -> None:
+        """Upgrade a version 2 index: each chunk becomes its own single piece (same text,
+        same vector: nothing to embed). ``--rebuild`` gives it finer pieces."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:    # read-only, or locked for a minute
+            raise IndexError_(f"the index in {self.data_dir} is in an older format and could not be "
+                              f"upgraded ({exc}). {REPAIR_HINT}") from None
+        try:
+            if conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == "2":
+                for statement in PIECES_SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT INTO pieces (chunk_id, piece_start, piece_end, text_hash)"
+                             " SELECT id, 0, length(text), text_hash FROM chunks")
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -293,39 +336,41 @@ class IndexStore:
                 for t in terms}
 
     # ------------------------------------------------------------------ vectors
-    def vector_index(self):
-        """The FAISS index for the current generation: (generation, index).
+    def vector_index(self, kind: str = "vectors"):
+        """The FAISS index of chunk vectors (``kind="pieces"``: of piece vectors) for the
+        current generation: (generation, index).
 
-        Loads ``vectors-<gen>.faiss``; if it is missing or damaged (crash between the
+        Loads ``<kind>-<gen>.faiss``; if it is missing or damaged (crash between the
         commit and the file write, disk trouble), rebuilds it from SQLite."""
         generation = self.generation
         with self._faiss_lock:
-            if self._faiss_cache and self._faiss_cache[0] == generation:
-                return self._faiss_cache
-            index = self._read_faiss(generation)
+            cached = self._faiss_cache.get(kind)
+            if cached and cached[0] == generation:
+                return cached
+            index = self._read_faiss(kind, generation)
             if index is None:
-                generation, index = self._faiss_from_db()
-                self._write_faiss(generation, index)
-            self._faiss_cache = (generation, index)
-            return self._faiss_cache
+                generation, index = self._faiss_from_db(kind)
+                self._write_faiss(kind, generation, index)
+            self._faiss_cache[kind] = (generation, index)
+            return self._faiss_cache[kind]
 
-    def _faiss_path(self, generation: int) -> Path:
-        return self.data_dir / f"vectors-{generation}.faiss"
+    def _faiss_path(self, kind: str, generation: int) -> Path:
+        return self.data_dir / f"{kind}-{generation}.faiss"
 
-    def _read_faiss(self, generation: int):
+    def _read_faiss(self, kind: str, generation: int):
         import faiss
 
-        path = self._faiss_path(generation)
+        path = self._faiss_path(kind, generation)
         if not path.exists():
             return None
         try:
             index = faiss.read_index(str(path))
         except RuntimeError:
             return None
-        expected = self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0]
+        expected = self._conn().execute(f"SELECT count(*) FROM {VECTOR_KINDS[kind]}").fetchone()[0]
         return index if index.ntotal == expected else None
 
-    def _faiss_from_db(self):
+    def _faiss_from_db(self, kind: str):
         import faiss
 
         conn = self._conn()
@@ -333,7 +378,8 @@ class IndexStore:
         try:
             generation = int(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
             dim = int(self.meta("dim") or 0)
-            rows = conn.execute("SELECT c.id, v.vector FROM chunks c JOIN vectors v USING (text_hash)").fetchall()
+            rows = conn.execute(f"SELECT t.id, v.vector FROM {VECTOR_KINDS[kind]} t"
+                                " JOIN vectors v USING (text_hash)").fetchall()
         finally:
             conn.execute("COMMIT")
         index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim or 1))
@@ -344,22 +390,32 @@ class IndexStore:
             index.add_with_ids(vectors, ids)
         return generation, index
 
-    def _write_faiss(self, generation: int, index) -> None:
+    def _write_faiss(self, kind: str, generation: int, index) -> None:
         import faiss
 
-        tmp = self.data_dir / f".vectors-{generation}.{os.getpid()}.tmp"
+        tmp = self.data_dir / f".{kind}-{generation}.{os.getpid()}.tmp"
         try:
             faiss.write_index(index, str(tmp))
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
-            os.replace(tmp, self._faiss_path(generation))
+            os.replace(tmp, self._faiss_path(kind, generation))
         except OSError:
             tmp.unlink(missing_ok=True)  # read-only data dir: serve from memory
             return
-        for old in self.data_dir.glob("vectors-*.faiss"):
-            m = re.match(r"vectors-(\d+)\.faiss$", old.name)
+        for old in self.data_dir.glob(f"{kind}-*.faiss"):
+            m = re.match(rf"{kind}-(\d+)\.faiss$", old.name)
             if m and int(m.group(1)) < generation:
                 old.unlink(missing_ok=True)
+
+    def _piece_owners(self) -> dict[int, int]:
+        """piece id -> chunk id, cached per generation."""
+        generation = self.generation
+        cached = getattr(self, "_owners", None)
+        if cached and cached[0] == generation:
+            return cached[1]
+        owners = dict(self._conn().execute("SELECT id, chunk_id FROM pieces").fetchall())
+        self._owners = (generation, owners)
+        return owners
 
     def cosines(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Inner product of the query with given chunks' vectors (those the dense side
@@ -382,6 +438,37 @@ class IndexStore:
         scores, ids = index.search(query.reshape(1, -1).astype(np.float32), min(limit, index.ntotal))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
+    def piece_search(self, query: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """Chunks ranked by their closest piece: [(chunk id, best piece cosine)]."""
+        _, index = self.vector_index("pieces")
+        if index.ntotal == 0:
+            return []
+        # A chunk has a few pieces; four times as many pieces fill the list of chunks.
+        scores, ids = index.search(query.reshape(1, -1).astype(np.float32), min(4 * limit, index.ntotal))
+        owners = self._piece_owners()
+        best: dict[int, float] = {}
+        for piece_id, score in zip(ids[0], scores[0]):
+            chunk_id = owners.get(int(piece_id))
+            if chunk_id is not None and chunk_id not in best:   # best first: the first is the max
+                best[chunk_id] = float(score)
+        return list(best.items())[:limit]
+
+    def piece_cosines(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Each given chunk's closest piece's cosine with the query."""
+        if not ids:
+            return {}
+        _, index = self.vector_index("pieces")
+        marks = ",".join("?" * len(ids))
+        out: dict[int, float] = {}
+        for piece_id, chunk_id in self._conn().execute(
+                f"SELECT id, chunk_id FROM pieces WHERE chunk_id IN ({marks})", ids):
+            try:
+                cosine = float(np.dot(index.reconstruct(int(piece_id)), query))
+            except RuntimeError:
+                continue
+            out[chunk_id] = max(cosine, out.get(chunk_id, -1.0))
+        return out
+
     # ------------------------------------------------------------------ writing
     @contextmanager
     def writer(self, model: str, dim: int | None, replace_all: bool = False):
@@ -394,7 +481,7 @@ class IndexStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             if replace_all:     # vectors of the same model stay: they are keyed by the text
-                for table in ("chunk_terms", "chunks", "documents"):
+                for table in ("chunk_terms", "pieces", "chunks", "documents"):
                     conn.execute(f"DELETE FROM {table}")
                 if self.meta("model") != model:
                     conn.execute("DELETE FROM vectors")
@@ -407,7 +494,8 @@ class IndexStore:
             writer.changed = replace_all
             yield writer
             if writer.changed:
-                conn.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks)")
+                conn.execute("DELETE FROM vectors WHERE text_hash NOT IN"
+                             " (SELECT text_hash FROM chunks UNION SELECT text_hash FROM pieces)")
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (model,))
                 if dim:
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('dim', ?)", (str(dim),))
@@ -419,16 +507,18 @@ class IndexStore:
             raise
         crash_point("after-commit")
         if writer.changed:
-            generation, index = self._faiss_from_db()
-            self._write_faiss(generation, index)
-            with self._faiss_lock:
-                self._faiss_cache = (generation, index)
+            for kind in VECTOR_KINDS:
+                generation, index = self._faiss_from_db(kind)
+                self._write_faiss(kind, generation, index)
+                with self._faiss_lock:
+                    self._faiss_cache[kind] = (generation, index)
 
     @staticmethod
     def wipe(data_dir: Path) -> None:
         """Delete the index files of a data directory (for --rebuild); uploads stay."""
         data_dir = Path(data_dir)
-        for pattern in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", "vectors-*.faiss", ".vectors-*.tmp"):
+        for pattern in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", "vectors-*.faiss", ".vectors-*.tmp",
+                        "pieces-*.faiss", ".pieces-*.tmp"):
             for path in data_dir.glob(pattern):
                 path.unlink()
 
@@ -455,16 +545,26 @@ class _Writer:
                  text_hash))
             chunk.id = cur.lastrowid
             self.conn.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (chunk.id, " ".join(chunk_terms)))
-            if text_hash in vectors:
-                self.conn.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                                  (text_hash, np.asarray(vectors[text_hash], dtype=np.float32).tobytes()))
+            self._add_vector(text_hash, vectors)
+            for a, b in chunk.pieces or [(0, len(chunk.text))]:
+                piece_hash = text_hash if (a, b) == (0, len(chunk.text)) else sha256_text(chunk.text[a:b])
+                self.conn.execute("INSERT INTO pieces (chunk_id, piece_start, piece_end, text_hash) VALUES (?,?,?,?)",
+                                  (chunk.id, a, b, piece_hash))
+                self._add_vector(piece_hash, vectors)
         self.changed = True
+
+    def _add_vector(self, text_hash: str, vectors: dict[str, np.ndarray]) -> None:
+        if text_hash in vectors:
+            self.conn.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                              (text_hash, np.asarray(vectors[text_hash], dtype=np.float32).tobytes()))
 
     def remove_document(self, doc_id: str) -> bool:
         ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
-            self.conn.execute(f"DELETE FROM chunk_terms WHERE rowid IN ({','.join('?' * len(part))})", part)
+            marks = ",".join("?" * len(part))
+            self.conn.execute(f"DELETE FROM chunk_terms WHERE rowid IN ({marks})", part)
+            self.conn.execute(f"DELETE FROM pieces WHERE chunk_id IN ({marks})", part)
         self.conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         gone = self.conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,)).rowcount > 0
         self.changed |= gone

@@ -78,7 +78,7 @@ def _set_aside_if_damaged(data_dir: Path) -> None:
         shutil.move(db, aside)
         for extra in ("-wal", "-shm"):
             Path(str(db) + extra).unlink(missing_ok=True)
-        for stale in data_dir.glob("vectors-*.faiss"):
+        for stale in [*data_dir.glob("vectors-*.faiss"), *data_dir.glob("pieces-*.faiss")]:
             stale.unlink()
         print(f"The old index was damaged ({exc}); moved it to {aside.name} and starting fresh.",
               file=sys.stderr)

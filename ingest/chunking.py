@@ -8,6 +8,12 @@ of even size (two of 250, not 350 + 150), so no tiny tail chunk is left.
 In:  ``Paragraph`` objects from ``structure``; ``max_chars`` (README: why 300).
 Out: ``ChunkSpan`` objects: text, absolute span in the document, paragraph number and
      section path.
+
+Each chunk is also cut into pieces (``piece_spans``): its sentences, consecutive short
+ones grouped up to ``PIECE_MAX_CHARS``. They get vectors of their own, and an English
+question scores a chunk by its closest piece: across languages the small e5 model
+matches one focused sentence better than a passage on several topics (README, "English
+questions"). The chunk stays the unit that is ranked, shown and cited.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from chinese.sentences import sentence_spans
 from .structure import SECTION_SEP, Paragraph
 
 DEFAULT_MAX_CHARS = 300
+PIECE_MAX_CHARS = 100     # measured: README, "English questions"
 
 
 @dataclass
@@ -38,6 +45,18 @@ def chunk_paragraphs(paragraphs: list[Paragraph], max_chars: int = DEFAULT_MAX_C
         for a, b in _split(para.text, max_chars):
             chunks.append(ChunkSpan(para.text[a:b], para.start + a, para.start + b, para.number, section))
     return chunks
+
+
+def piece_spans(text: str, max_chars: int = PIECE_MAX_CHARS) -> list[tuple[int, int]]:
+    """Spans of ``text``: its sentences, consecutive ones joined while they fit in
+    ``max_chars`` (a longer sentence is a piece of its own). [] when the text is one piece."""
+    pieces: list[tuple[int, int]] = []
+    for a, b in sentence_spans(text):
+        if pieces and b - pieces[-1][0] <= max_chars:
+            pieces[-1] = (pieces[-1][0], b)
+        else:
+            pieces.append((a, b))
+    return pieces if len(pieces) > 1 else []
 
 
 def _split(text: str, max_chars: int) -> list[tuple[int, int]]:

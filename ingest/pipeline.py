@@ -26,7 +26,7 @@ from chinese.tokenize import passage_terms
 from index import Chunk, Document, IndexStore, IngestLock
 from index.store import sha256_text
 
-from .chunking import DEFAULT_MAX_CHARS, chunk_paragraphs
+from .chunking import DEFAULT_MAX_CHARS, chunk_paragraphs, piece_spans
 from .loaders import SUPPORTED, Block, Limits, LoadedFile, UnreadableFile, display_stem, load
 from .structure import structure
 
@@ -100,7 +100,7 @@ def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int) -> list[Chun
     doc.cleaning = structured.report.as_dict()
     return [Chunk(doc_id=doc.doc_id, ord=i, paragraph=c.paragraph, section=c.section_path,
                   start=c.start, end=c.end, text=c.text,
-                  title=doc.title)
+                  title=doc.title, pieces=piece_spans(c.text))
             for i, c in enumerate(chunk_paragraphs(structured.paragraphs, max_chars))]
 
 
@@ -183,7 +183,8 @@ class Ingestor:
         texts: dict[str, str] = {}
         for item in pending:
             for chunk in item.chunks:
-                texts.setdefault(sha256_text(chunk.text), chunk.text)
+                for text in [chunk.text] + [chunk.text[a:b] for a, b in chunk.pieces]:
+                    texts.setdefault(sha256_text(text), text)
         if store.model in (None, self.embedder.name):     # vectors of another model are no use
             for known in store.has_vectors(list(texts)):
                 del texts[known]

@@ -1,5 +1,9 @@
 """Hybrid search: dense (FAISS over e5 vectors) + keywords (FTS5 BM25 over jieba terms).
 
+English questions are matched across languages: their dense side scores each chunk by
+its closest piece (a sentence or two, ``ingest.chunking``), and a third ranking searches
+the passages' dictionary glosses (``retriever.glosses``). README, "English questions".
+
 In:  a parsed ``Question``, k. Out: up to k ``Hit`` objects, best first, with the
 evidence for each (cosine, BM25, ranks), near-duplicates removed.
 """
@@ -59,13 +63,10 @@ class HybridSearcher:
         query_vector = self.embedder.embed_query(question.text)
         self._local.vector = query_vector
         t1 = time.perf_counter()
-        dense = self.store.vector_search(query_vector, self.config.candidates)
-        lexical = self.store.keyword_search(question.terms + question.bigrams, self.config.candidates)
-        glossed = (self.glosses.search(topic_words(question.text), self.config.candidates)
-                   if question.language == "en" else None)
+        dense, lexical, glossed = self.rankings(question, query_vector)
         t2 = time.perf_counter()
         fused = [(i, s) for i, s in self.config.fusion.fuse(dense, lexical, glossed) if i not in exclude]
-        hits = self._hits(fused[: max(3 * k, 20)], dense, lexical, query_vector)
+        hits = self._hits(fused[: max(3 * k, 20)], dense, lexical, query_vector, question.language == "en")
         hits = drop_near_duplicates(hits, self.config.near_duplicate)
         if self.config.rerank_model:
             hits = self._rerank(question, hits)
@@ -73,11 +74,23 @@ class HybridSearcher:
         timing.update(embed_query=(t1 - t0) * 1000, search=(t2 - t1) * 1000, fuse=(t3 - t2) * 1000)
         return hits[:k]
 
-    def _hits(self, fused, dense, lexical, query_vector) -> list[Hit]:
+    def rankings(self, question: Question, query_vector) -> tuple[list, list, list | None]:
+        """The candidate lists before fusion, each [(chunk id, score)] best first: dense,
+        keywords, and for English questions the glossed passages (else None)."""
+        limit = self.config.candidates
+        if question.language != "en":
+            return (self.store.vector_search(query_vector, limit),
+                    self.store.keyword_search(question.terms + question.bigrams, limit), None)
+        return (self.store.piece_search(query_vector, limit),
+                self.store.keyword_search(question.terms + question.bigrams, limit),
+                self.glosses.search(topic_words(question.text), limit))
+
+    def _hits(self, fused, dense, lexical, query_vector, by_piece: bool) -> list[Hit]:
         chunks = self.store.chunks([i for i, _ in fused])
         dense_rank = {i: (r, s) for r, (i, s) in enumerate(dense, 1)}
         lexical_rank = {i: (r, s) for r, (i, s) in enumerate(lexical, 1)}
-        cosines = self.store.cosines(query_vector, [i for i, _ in fused if i not in dense_rank])
+        cosines = (self.store.piece_cosines if by_piece else self.store.cosines)(
+            query_vector, [i for i, _ in fused if i not in dense_rank])
         hits = []
         for chunk_id, score in fused:
             if chunk_id not in chunks:

@@ -191,3 +191,53 @@ def test_kill_minus_9_leaves_old_or_new_index(seed_copy, tmp_path, crash):
     out, err = finished.communicate(timeout=300)
     assert finished.returncode == 0, err
     assert IndexStore(seed_copy).info().documents == 7
+
+
+def test_pieces_stored_with_vectors_removed_with_their_document(seed_copy, embedder):
+    """Each chunk's pieces (its sentences) get rows and vectors; the closest piece ranks
+    its chunk; removing the document removes its pieces and their vectors."""
+    import sqlite3
+
+    from index import IndexStore
+    from ingest.pipeline import Ingestor
+
+    store = IndexStore(seed_copy)
+    db = sqlite3.connect(seed_copy / "index.sqlite")
+    chunks, pieces = db.execute("SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM pieces)").fetchone()
+    assert pieces > 2 * chunks          # the report's chunks are a few sentences each
+    assert db.execute("SELECT count(*) FROM pieces p LEFT JOIN vectors v USING (text_hash)"
+                      " WHERE v.vector IS NULL").fetchone()[0] == 0
+    assert db.execute("SELECT count(DISTINCT chunk_id) FROM pieces").fetchone()[0] == chunks
+    sentence = "推出全国首支纯专利知识产权证券化产品，为区内11家民营科技企业融资3.01亿元"
+    query = embedder.embed_query(sentence)
+    best, cosine = store.piece_search(query, 1)[0]
+    assert "融資3.01億元" in store.chunks([best])[best].text
+    assert cosine > store.cosines(query, [best])[best] + 0.01   # the sentence beats its passage
+    assert store.piece_cosines(query, [best]) == {best: pytest.approx(cosine, abs=1e-5)}
+
+    (doc,) = store.documents()
+    Ingestor(seed_copy, embedder).remove([doc.doc_id])
+    assert db.execute("SELECT (SELECT count(*) FROM pieces), (SELECT count(*) FROM vectors)").fetchone() == (0, 0)
+    assert IndexStore(seed_copy).piece_search(query, 5) == []
+
+
+def test_index_of_the_previous_format_gains_pieces_in_place(seed_copy, embedder):
+    """A version 2 index (no pieces) opens as is: each chunk becomes its own piece."""
+    import sqlite3
+
+    from retriever.service import Retriever
+
+    db = sqlite3.connect(seed_copy / "index.sqlite")
+    with db:
+        db.execute("DROP TABLE pieces")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    db.close()
+    for old in seed_copy.glob("pieces-*.faiss"):
+        old.unlink()
+    retriever = Retriever(seed_copy, embedder=embedder)
+    assert retriever.store.meta("schema") == "3"
+    db = sqlite3.connect(seed_copy / "index.sqlite")
+    assert db.execute("SELECT count(*) FROM pieces p JOIN chunks c ON c.id = p.chunk_id"
+                      " AND c.text_hash = p.text_hash").fetchone()[0] == retriever.store.info().chunks
+    answer = retriever.ask("How much did the electricity sales reform save enterprises on power bills?")
+    assert not answer.abstained and "3.29" in answer.answer

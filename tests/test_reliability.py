@@ -125,12 +125,15 @@ def test_questions_during_an_ingest_use_the_last_complete_index(seed_copy, tmp_p
 def test_damaged_vector_file_is_rebuilt_from_sqlite(seed_copy, embedder):
     from retriever.service import Retriever
 
-    for faiss_file in seed_copy.glob("vectors-*.faiss"):
+    for faiss_file in [*seed_copy.glob("vectors-*.faiss"), *seed_copy.glob("pieces-*.faiss")]:
         faiss_file.write_bytes(b"garbage")
-    answer = Retriever(seed_copy, embedder=embedder).ask("售电体制改革为企业节约了多少电费？")
-    assert "3.29" in answer.answer
-    (rebuilt,) = seed_copy.glob("vectors-*.faiss")
-    assert rebuilt.stat().st_size > 1000
+    retriever = Retriever(seed_copy, embedder=embedder)
+    assert "3.29" in retriever.ask("售电体制改革为企业节约了多少电费？").answer
+    english = retriever.ask("How much did the electricity sales reform save enterprises on power bills?")
+    assert "3.29" in english.answer                                  # English questions search the pieces
+    for kind in ("vectors", "pieces"):
+        (rebuilt,) = seed_copy.glob(f"{kind}-*.faiss")
+        assert rebuilt.stat().st_size > 1000
 
 
 def test_damaged_sqlite_says_how_to_repair(seed_copy):

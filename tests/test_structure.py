@@ -1,6 +1,6 @@
 """Report structure and chunking on the seed report."""
 from chinese.sentences import sentence_spans
-from ingest.chunking import chunk_paragraphs
+from ingest.chunking import chunk_paragraphs, piece_spans
 from ingest.loaders import Block, LoadedFile, load
 from ingest.structure import structure
 
@@ -47,3 +47,20 @@ def test_over_long_sentence_cut_at_commas():
     assert len(chunks) > 1 and all(len(c.text) <= 150 for c in chunks)
     assert all(c.text.endswith(("，", "。")) for c in chunks)
     assert "".join(c.text for c in chunks) == sentence
+
+
+def test_pieces_are_a_chunks_sentences_grouped():
+    doc = structure(load(SEED))
+    for c in chunk_paragraphs(doc.paragraphs, max_chars=300):
+        pieces = piece_spans(c.text, max_chars=100)
+        if not pieces:          # one sentence, or short sentences that fit in one piece
+            assert len(sentence_spans(c.text)) == 1 or len(c.text) <= 100
+            continue
+        ends = {b for _, b in sentence_spans(c.text)}
+        assert all(b in ends for _, b in pieces)                    # never inside a sentence
+        assert pieces[0][0] == 0 and pieces[-1][1] == len(c.text.rstrip())
+        assert all(b - a <= 100 or len(sentence_spans(c.text[a:b])) == 1 for a, b in pieces)
+    text = "短句一。短句二。" + "这是一个很长的句子" * 15 + "。最后一句。"
+    assert [text[a:b] for a, b in piece_spans(text, max_chars=100)] == [
+        "短句一。短句二。", "这是一个很长的句子" * 15 + "。", "最后一句。"]
+    assert piece_spans("只有一句话。") == []
