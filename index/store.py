@@ -336,6 +336,13 @@ class IndexStore:
                 for t in terms}
 
     # ------------------------------------------------------------------ vectors
+    def warm_up(self) -> None:
+        """Load what questions read (both FAISS files, the piece owners, the folded text)."""
+        for kind in VECTOR_KINDS:
+            self.vector_index(kind)
+        self._piece_owners()
+        self.folded_text()
+
     def vector_index(self, kind: str = "vectors"):
         """The FAISS index of chunk vectors (``kind="pieces"``: of piece vectors) for the
         current generation: (generation, index).

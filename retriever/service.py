@@ -74,8 +74,7 @@ class Retriever:
     def warm_up(self) -> None:
         """Load the model and the vectors now, so the first question is fast."""
         self.embedder.embed_query("预热")
-        self.store.vector_index()
-        self.store.folded_text()
+        self.store.warm_up()
         chinese_candidates("warm up")
         self.searcher.glosses.warm_up()
         # What is loaded now (model, dictionary: ~150,000 objects) lives as long as the
