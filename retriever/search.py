@@ -78,11 +78,10 @@ class HybridSearcher:
         """The candidate lists before fusion, each [(chunk id, score)] best first: dense,
         keywords, and for English questions the glossed passages (else None)."""
         limit = self.config.candidates
+        keywords = self.store.keyword_search(question.terms + question.bigrams, limit)
         if question.language != "en":
-            return (self.store.vector_search(query_vector, limit),
-                    self.store.keyword_search(question.terms + question.bigrams, limit), None)
-        return (self.store.piece_search(query_vector, limit),
-                self.store.keyword_search(question.terms + question.bigrams, limit),
+            return self.store.vector_search(query_vector, limit), keywords, None
+        return (self.store.piece_search(query_vector, limit), keywords,
                 self.glosses.search(topic_words(question.text), limit))
 
     def _hits(self, fused, dense, lexical, query_vector, by_piece: bool) -> list[Hit]:
