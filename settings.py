@@ -14,5 +14,11 @@ def data_dir(cli_value: str | None = None) -> Path:
     return Path(value).expanduser().resolve()
 
 
+def sentence_pieces() -> bool:
+    """$RAG_PIECES=0 ingests chunks without their pieces: half the text to embed, English
+    questions ranked by whole chunks (README, "English questions")."""
+    return os.environ.get("RAG_PIECES", "1").strip().lower() not in ("0", "no", "false", "off")
+
+
 def max_file_bytes() -> int:
     return int(float(os.environ.get("RAG_MAX_FILE_MB", "50")) * 1024 * 1024)

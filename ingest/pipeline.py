@@ -22,6 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import settings
 from chinese.tokenize import passage_terms
 from index import Chunk, Document, IndexStore, IngestLock
 from index.store import sha256_text
@@ -74,6 +75,7 @@ class IngestOptions:
     limits: Limits = field(default_factory=Limits)
     rebuild: bool = False
     origin: str = "file"
+    pieces: bool = field(default_factory=settings.sentence_pieces)   # embed each chunk's pieces too
 
 
 def file_hash(path: Path) -> str:
@@ -93,14 +95,14 @@ def make_doc_id(name: str, taken: set[str]) -> str:
     return doc_id
 
 
-def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int) -> list[Chunk]:
+def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int, pieces: bool = True) -> list[Chunk]:
     """Clean, structure and chunk; fills ``doc.text`` and ``doc.cleaning``."""
     structured = structure(loaded)
     doc.text = structured.text
     doc.cleaning = structured.report.as_dict()
     return [Chunk(doc_id=doc.doc_id, ord=i, paragraph=c.paragraph, section=c.section_path,
                   start=c.start, end=c.end, text=c.text,
-                  title=doc.title, pieces=piece_spans(c.text))
+                  title=doc.title, pieces=piece_spans(c.text) if pieces else [])
             for i, c in enumerate(chunk_paragraphs(structured.paragraphs, max_chars))]
 
 
@@ -262,7 +264,7 @@ class Ingestor:
         doc_id = replaces or make_doc_id(display_stem(path), taken)
         doc = Document(doc_id=doc_id, title=loaded.title, source=str(path), origin=self.options.origin,
                        content_hash=digest, text="")
-        chunks = build_chunks(doc, loaded, self.options.max_chars)
+        chunks = build_chunks(doc, loaded, self.options.max_chars, self.options.pieces)
         if not chunks:
             summary.skip(str(path), "no text found after cleaning")
             return None
@@ -299,7 +301,8 @@ class Ingestor:
             doc = Document(doc_id=doc_id, title=title, source=str(jsonl), origin="jsonl",
                            content_hash=digest, text="")
             blocks = [Block(p) for p in text.splitlines() if p.strip()]
-            chunks = build_chunks(doc, LoadedFile(title=title, blocks=blocks), self.options.max_chars)
+            chunks = build_chunks(doc, LoadedFile(title=title, blocks=blocks), self.options.max_chars,
+                                  self.options.pieces)
             if not chunks:
                 summary.skip(f"{jsonl.name}:{number}", "no text")
                 continue

@@ -241,3 +241,26 @@ def test_index_of_the_previous_format_gains_pieces_in_place(seed_copy, embedder)
                       " AND c.text_hash = p.text_hash").fetchone()[0] == retriever.store.info().chunks
     answer = retriever.ask("How much did the electricity sales reform save enterprises on power bills?")
     assert not answer.abstained and "3.29" in answer.answer
+
+
+def test_pieces_can_be_turned_off(tmp_path, embedder, monkeypatch):
+    """RAG_PIECES=0: each chunk is its own piece, only the chunks are embedded."""
+    import sqlite3
+
+    from ingest.pipeline import Ingestor
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "报告.txt").write_text("审批改革\n" + "".join(f"第{i}项改革举措已经全面落地见效，惠及企业{i}千家。" for i in range(8))
+                                   + "\n", encoding="utf-8")
+    counts = {}
+    for setting in ("1", "0"):
+        monkeypatch.setenv("RAG_PIECES", setting)
+        data = tmp_path / f"data-{setting}"
+        summary = Ingestor(data, embedder).ingest_paths([folder])
+        db = sqlite3.connect(data / "index.sqlite")
+        counts[setting] = (summary.embedded, *db.execute(
+            "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM pieces)").fetchone())
+    embedded, chunks, pieces = counts["1"]
+    assert pieces > chunks and embedded > chunks
+    assert counts["0"] == (chunks, chunks, chunks)
