@@ -91,6 +91,11 @@ VECTOR_KINDS = {"vectors": "chunks", "pieces": "pieces"}   # FAISS file name -> 
 REPAIR_HINT = "Repair it with: python -m ingest --rebuild"
 
 
+def faiss_patterns() -> list[str]:
+    """Glob patterns of the FAISS files in a data directory."""
+    return [f"{kind}-*.faiss" for kind in VECTOR_KINDS]
+
+
 class IndexError_(RuntimeError):
     """The index is missing, damaged or built differently; the message says what to do."""
 
@@ -519,15 +524,6 @@ class IndexStore:
                 self._write_faiss(kind, generation, index)
                 with self._faiss_lock:
                     self._faiss_cache[kind] = (generation, index)
-
-    @staticmethod
-    def wipe(data_dir: Path) -> None:
-        """Delete the index files of a data directory (for --rebuild); uploads stay."""
-        data_dir = Path(data_dir)
-        for pattern in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", "vectors-*.faiss", ".vectors-*.tmp",
-                        "pieces-*.faiss", ".pieces-*.tmp"):
-            for path in data_dir.glob(pattern):
-                path.unlink()
 
 
 class _Writer:

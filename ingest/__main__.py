@@ -15,6 +15,7 @@ from pathlib import Path
 import settings
 from embedding.model import Embedder
 from index import IndexError_, IndexStore
+from index.store import faiss_patterns
 
 from .loaders import Limits
 from .pipeline import IngestOptions, Ingestor, IngestSummary
@@ -78,8 +79,9 @@ def _set_aside_if_damaged(data_dir: Path) -> None:
         shutil.move(db, aside)
         for extra in ("-wal", "-shm"):
             Path(str(db) + extra).unlink(missing_ok=True)
-        for stale in [*data_dir.glob("vectors-*.faiss"), *data_dir.glob("pieces-*.faiss")]:
-            stale.unlink()
+        for pattern in faiss_patterns():
+            for stale in data_dir.glob(pattern):
+                stale.unlink()
         print(f"The old index was damaged ({exc}); moved it to {aside.name} and starting fresh.",
               file=sys.stderr)
 
