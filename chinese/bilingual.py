@@ -130,6 +130,12 @@ def stem_key(words: list[str]) -> str:
     return " ".join(sorted({_stem(w) for w in words}))
 
 
+def stem_forms(word: str) -> set[str]:
+    """The stems of a word's forms (``word_forms``), as ``glossed`` holds them: licences
+    -> {licenc, licens, ...}, so a British spelling meets the dictionary's American one."""
+    return {_stem(form) for form in word_forms(word)}
+
+
 def english_stems(english: str) -> list[str]:
     """The stems of an English text's content words, as ``glossed`` holds them."""
     words = re.findall(r"[a-z0-9]+", english.lower())

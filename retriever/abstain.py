@@ -6,7 +6,9 @@ README, "Abstention thresholds"):
   loaded reports never mention (``上海浦东新区``, ``GDP``, ``2021``; in an English
   question, years and pinyin names: ``Shanghai``, ``2020``): the reports cannot
   answer it, however close the passages look. Likewise an English question's name that
-  the reports mention but the best passage does not (``unanchored``).
+  the reports mention but the best passage does not (``unanchored``), and the thing an
+  English question asks about (the ``budget`` of a court) when none of the top passages
+  speaks of it (``unfocused``, ``retriever.focus``).
 - ``coverage``: the share of the question's keyword weight (IDF) found in one of the top
   passages. High coverage means the passage talks about exactly this.
 - ``sentence``: the best cosine between the question and the candidate answer
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from chinese.clean import fold_for_matching
 
+from .focus import focus_words, missing_in
 from .question import Question
 from .records import Hit
 from .search import idf
@@ -48,8 +51,14 @@ class Relevance:
     missing: list[str]                   # question terms found in no top hit
     unknown: list[str] = field(default_factory=list)   # entities the corpus never mentions
     unanchored: list[str] = field(default_factory=list)   # names the corpus has, the best passage lacks
+    unfocused: list[str] = field(default_factory=list)    # what an English question asks about, no top passage has
     sentence: float | None = None        # best question-sentence cosine, when computed
     dense: float = 0.0                   # best passage cosine (reported, not decisive)
+
+    @property
+    def vetoed(self) -> bool:
+        """Something the question needs is missing: no score makes up for it."""
+        return bool(self.unknown or self.unanchored or self.unfocused)
 
 
 @dataclass
@@ -82,11 +91,10 @@ class AbstentionPolicy:
         return self.confident_coverage, self.min_sentence
 
     def needs_sentence_check(self, question: Question, relevance: Relevance) -> bool:
-        return (not relevance.unknown and not relevance.unanchored
-                and relevance.coverage < self.thresholds(question.language)[0])
+        return not relevance.vetoed and relevance.coverage < self.thresholds(question.language)[0]
 
     def abstains(self, question: Question, relevance: Relevance) -> bool:
-        if relevance.unknown or relevance.unanchored:
+        if relevance.vetoed:
             return True
         coverage, sentence = self.thresholds(question.language)
         if question.language == "en" and relevance.coverage < self.min_coverage_english:
@@ -148,9 +156,12 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
         found_anywhere |= found
         best_cover = max(best_cover, sum(weights[t] for t in found) / mass)
     dense = max((h.dense for h in hits[:top] if h.dense is not None), default=0.0)
+    unfocused = (missing_in(focus_words(question.text), [h.chunk.keyword_text for h in hits[:top]])
+                 if question.language == "en" else [])
     return Relevance(coverage=best_cover if question.terms else 0.0,
                      missing=[t for t in question.terms if t not in found_anywhere],
-                     unknown=unknown, dense=dense, unanchored=_unanchored(names, texts[0]))
+                     unknown=unknown, dense=dense, unanchored=_unanchored(names, texts[0]),
+                     unfocused=unfocused)
 
 
 def _unanchored(names: list[tuple[str, list[str]]], best_text: str) -> list[str]:

@@ -47,6 +47,11 @@ MESSAGES = {
         "zh-Hant": "最接近的段落沒有提到：{}",
         "en": "The closest passage does not mention: {}",
     },
+    "unfocused": {
+        "zh-Hans": "最接近的段落都没有谈到：{}",
+        "zh-Hant": "最接近的段落都沒有談到：{}",
+        "en": "None of the closest passages speaks of: {}",
+    },
     "unknown": {
         "zh-Hans": "报告中没有提到：{}",
         "zh-Hant": "報告中沒有提到：{}",
@@ -136,10 +141,11 @@ class Retriever:
         if self.policy.abstains(question, relevance):
             answer.abstained = True
             answer.answer = message("not_found", language)
-            if relevance.unknown:
-                answer.warnings.append(message("unknown", language).format(", ".join(relevance.unknown)))
-            if relevance.unanchored:
-                answer.warnings.append(message("unanchored", language).format(", ".join(relevance.unanchored)))
+            # The most telling reason only: a name the reports never use says more than a
+            # passage that lacks it, which says more than a passage that lacks the budget asked for.
+            reason = next((r for r in ("unknown", "unanchored", "unfocused") if getattr(relevance, r)), None)
+            if reason:
+                answer.warnings.append(message(reason, language).format(", ".join(getattr(relevance, reason))))
             answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
         else:
             self._write_answer(extract.choose(found), hits[:k], answer)

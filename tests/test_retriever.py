@@ -196,6 +196,41 @@ def test_english_question_not_answered_by_a_passage_about_another_place(seed_cop
     assert answer.warnings == ["The closest passage does not mention: Huangpu"]
 
 
+@pytest.mark.parametrize("question,focus", [
+    ("What is the annual budget of the Guangzhou Intellectual Property Court?", ["budget"]),
+    ("What was the district's GDP growth rate in 2019?", ["rate"]),
+    ("How many new residents moved to Huangpu District in 2020?", ["residents"]),
+    ("Which company makes the COVID-19 vaccine developed in the district?", ["company"]),
+    ("How many departments and items were transferred to the bureau?", ["departments", "items"]),
+    ("What share of the national daily output of test reagents does the district produce?", ["output"]),
+    ("About how many reform documents were reviewed?", ["documents"]),
+    ("How much were new tax cuts over the past two years?", []),      # no head to ask about
+    ("What did the regenerative medicine laboratory isolate?", []),
+    ("Where did the urban renewal assessment rank?", []),
+])
+def test_what_an_english_question_asks_about(question, focus):
+    from retriever.focus import focus_words
+
+    assert focus_words(question) == focus
+
+
+def test_english_question_about_something_no_passage_speaks_of(retriever):
+    """The report names the IP court but gives no budget: e5 scores the court's passage
+    0.78, above seven answerable English questions, so only the missing focus stops it."""
+    from retriever.focus import missing_in
+
+    answer = retriever.ask("What is the annual budget of the Guangzhou Intellectual Property Court?")
+    assert "廣州知識產權法院" in answer.hits[0].chunk.text           # the court's passage is found ...
+    assert answer.abstained                                       # ... but says nothing of a budget
+    assert answer.warnings == ["None of the closest passages speaks of: budget"]
+    assert missing_in(["budget"], ["二、预算执行情况"]) == []        # 预算 glosses as "budget"
+    assert missing_in(["licences"], ["换发营业执照"]) == []          # 执照 "license": British spelling meets it
+    assert missing_in(["budget"], ["The budget rose."]) == []       # an English passage, as written
+    for question in ("Which intellectual property court was established there?",
+                     "How many enterprise certificates and licences were merged into one?"):
+        assert not retriever.ask(question).abstained
+
+
 def test_english_word_forms_and_pinyin_names():
     from chinese.bilingual import chinese_candidates, proper_names, word_forms
 

@@ -1,0 +1,92 @@
+"""What an English question asks about, and whether a passage speaks of it at all.
+
+"What is the annual budget of the Guangzhou IP Court?" asks for a budget: a passage on
+the court that never mentions a budget cannot answer it, however close its cosine (0.78,
+above seven answerable English questions of ours). The question's focus is the head noun
+of the phrase its interrogative asks about (``budget``; ``rate`` in "the district's GDP
+growth rate"; ``residents`` in "how many new residents moved ..."); a passage speaks of it
+when one of its Chinese words has the word among its CC-CEDICT glosses (预算 "budget"),
+or when it contains the English word itself.
+
+In:  the English question's text. Out: its focus words (``focus_words``), and of those,
+the ones a passage never mentions (``missing_in``). A question whose phrase has no clear
+head ("How much were new tax cuts ...", "What did the lab isolate?") gets no focus and is
+not judged. Only English questions: a Chinese question's focus is among its keywords,
+which the coverage signal already weighs. README, "Abstention thresholds".
+"""
+from __future__ import annotations
+
+import re
+
+from chinese.bilingual import glosses_of, stem_forms
+from chinese.clean import fold_for_matching
+from chinese.tokenize import passage_terms
+
+_AUX = r"(?:has|have|had|did|do|does|was|were|is|are|will|can|could|would|should)"
+_END = r"(?=\s+(?:" + _AUX + r"|of|in|for|at|on|through|that|to|by|with|from|among|under)\b|\s*[?,.]|\s*$)"
+_ASKED = [re.compile(p, re.I) for p in (
+    r"^how (?:many|much) (?:of (?:the )?)?(?P<phrase>.+?)" + _END,
+    r"^(?:what|which)(?:'s| is| was| are| were) the (?P<phrase>.+?)" + _END,
+    r"^(?:what|which) (?P<phrase>.+?)" + _END,
+    r"^who(?:'s| is| was) the (?P<phrase>.+?)" + _END,
+    r"^how (?:long|large|big|far|high|tall|wide|old) (?:is|was|are|were) the (?P<phrase>.+?)" + _END,
+)]
+_LEAD_IN = re.compile(r"^(?:about|approximately|roughly|so far|on average|in total)\s*,?\s*", re.I)
+# Heads that only measure or name something: the focus is what follows "of".
+_GENERIC = frozenset("""share proportion percentage number amount total kind type sort part name
+yuan percent km kilometres kilometers""".split())
+_NOT_HEAD = frozenset("yuan percent km kilometres kilometers more less".split())
+
+
+def focus_words(question: str) -> list[str]:
+    """The head nouns of the phrase the question asks about, lower case (one per
+    coordinated part: "departments and items" -> [departments, items]); [] if unclear."""
+    text = _LEAD_IN.sub("", question.strip())
+    for pattern in _ASKED:
+        m = pattern.search(text)
+        if m:
+            return _heads(m.group("phrase"), text[m.end("phrase"):])
+    return []
+
+
+def _heads(phrase: str, rest: str) -> list[str]:
+    phrase = re.sub(r"^.*'s\s+", "", phrase)            # the district's GDP growth rate
+    words = phrase.split()
+    if not words or re.fullmatch(_AUX, words[0], re.I) or words[0].lower() in ("more", "less"):
+        return []                                         # "how much were ...", "how much more ..."
+    words = _before_verb(words)
+    if words[-1].lower() in _GENERIC:
+        m = re.match(r"\s+of\s+(?:the\s+)?(?P<phrase>.+?)" + _END, rest)
+        return _heads(m.group("phrase"), rest[m.end("phrase"):]) if m else []
+    heads = []
+    for part in re.split(r"\s+and\s+|,\s*", " ".join(words)):
+        tokens = [t for t in re.findall(r"[a-z0-9]+", part.lower()) if not t.isdigit() and t not in _NOT_HEAD]
+        if tokens:
+            heads.append(tokens[-1])
+    return heads
+
+
+def _before_verb(words: list[str]) -> list[str]:
+    """The noun phrase before the verb, when the pattern ran into the clause: "new
+    residents moved", "company makes the vaccine" (a verb stands before "the")."""
+    for i, word in enumerate(words):
+        if i and word.lower() in ("the", "a", "an", "its", "their"):
+            return words[:max(1, i - 1)]
+        if i and re.fullmatch(r"[a-z]+ed", word):
+            return words[:i]
+    return words
+
+
+def missing_in(words: list[str], passages: list[str]) -> list[str]:
+    """The focus words, if none of them is spoken of in any of the passages; else []."""
+    if not words or not passages:
+        return []
+    wanted = {w: stem_forms(w) for w in words}
+    for text in passages:
+        folded = fold_for_matching(text)
+        if any(re.search(rf"\b{re.escape(w)}", folded) for w in words):
+            return []
+        glossed = {s for term in set(passage_terms(text)) if len(term) >= 2 for s in glosses_of(term).split()}
+        if any(stems & glossed for stems in wanted.values()):
+            return []
+    return words
