@@ -34,6 +34,7 @@ where why does do did this that these those it its as at from has have had there
 will would should many much more most some any all each other than then so such not no yes about into over
 under between during after before up down out off very also just only own same into per i you he she we our
 s get got make made take took""".split())
+_PARTICLES = frozenset("up out off down over".split())
 MAX_PHRASE_WORDS = 3
 MAX_GLOSS_WORDS = 4
 
@@ -177,7 +178,8 @@ def chinese_candidates(english: str) -> list[tuple[str, list[str]]]:
     for n in range(MAX_PHRASE_WORDS, 0, -1):
         for i in range(len(words) - n + 1):
             span = range(i, i + n)
-            if any(j in used for j in span) or words[i] in _STOP or words[i + n - 1] in _STOP:
+            phrasal = n == 2 and words[i + 1] in _PARTICLES        # "set up" -> 设立 ("to set up")
+            if any(j in used for j in span) or words[i] in _STOP or (words[i + n - 1] in _STOP and not phrasal):
                 continue
             found = _lookup_phrase(lexicon, tokens[i:i + n], words[i:i + n])
             if found:

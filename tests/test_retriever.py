@@ -242,6 +242,8 @@ def test_english_word_forms_and_pinyin_names():
     found = dict(chinese_candidates("Which items were transferred to the approval bureau?"))
     assert "审批" in found["approval"]                           # via "to examine and approve"
     assert "划拨" in found["transferred"]
+    found = dict(chinese_candidates("Which bureau was set up to serve private enterprises?"))
+    assert {"设立", "成立"} <= set(found["set up"]) and "set" not in found   # a phrasal verb, whole
 
 
 def test_fusion_puts_both_sides_on_one_scale():
