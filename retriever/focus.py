@@ -36,7 +36,7 @@ _LEAD_IN = re.compile(r"^(?:about|approximately|roughly|so far|on average|in tot
 # Heads that only measure or name something: the focus is what follows "of".
 _GENERIC = frozenset("""share proportion percentage number amount total kind type sort part name
 yuan percent km kilometres kilometers""".split())
-_NOT_HEAD = frozenset("yuan percent km kilometres kilometers more less".split())
+_NOT_HEAD = frozenset("yuan percent km kilometres kilometers more less the a an its their this that these those".split())
 
 
 def focus_words(question: str) -> list[str]:
