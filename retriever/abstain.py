@@ -156,8 +156,7 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
         found_anywhere |= found
         best_cover = max(best_cover, sum(weights[t] for t in found) / mass)
     dense = max((h.dense for h in hits[:top] if h.dense is not None), default=0.0)
-    unfocused = (missing_in(focus_words(question.text), [h.chunk.keyword_text for h in hits[:top]])
-                 if question.language == "en" else [])
+    unfocused = missing_in(focus_words(question.text), texts) if question.language == "en" else []
     return Relevance(coverage=best_cover if question.terms else 0.0,
                      missing=[t for t in question.terms if t not in found_anywhere],
                      unknown=unknown, dense=dense, unanchored=_unanchored(names, texts[0]),

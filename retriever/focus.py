@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 
 from chinese.bilingual import glosses_of, stem_forms
-from chinese.clean import fold_for_matching
 from chinese.tokenize import passage_terms
 
 _AUX = r"(?:has|have|had|did|do|does|was|were|is|are|will|can|could|would|should)"
@@ -79,15 +78,15 @@ def _before_verb(words: list[str]) -> list[str]:
 
 
 def missing_in(words: list[str], passages: list[str]) -> list[str]:
-    """The focus words, if none of them is spoken of in any of the passages; else []."""
+    """The focus words, if none of them is spoken of in any of the passages (folded by
+    ``chinese.clean.fold_for_matching``, as ``abstain.measure`` already has them); else []."""
     if not words or not passages:
         return []
-    wanted = {w: stem_forms(w) for w in words}
-    for text in passages:
-        folded = fold_for_matching(text)
+    wanted = [stem_forms(w) for w in words]
+    for folded in passages:
         if any(re.search(rf"\b{re.escape(w)}", folded) for w in words):
             return []
-        glossed = {s for term in set(passage_terms(text)) if len(term) >= 2 for s in glosses_of(term).split()}
-        if any(stems & glossed for stems in wanted.values()):
+        glossed = {s for term in set(passage_terms(folded)) if len(term) >= 2 for s in glosses_of(term).split()}
+        if any(stems & glossed for stems in wanted):
             return []
     return words
