@@ -4,9 +4,11 @@
 
 For each: ingest the corpus with ``python -m ingest --jsonl --rebuild`` into its own data dir,
 answer every question with ``python -m retriever eval``, score the run with the
-benchmarks' own ``score.py``. The pooled corpus is both corpora in one file (3,104
-passages, mixed scripts); its index starts from a copy of DRCD's, so only CMRC is embedded. Everything goes under --out: the
-ingest summaries (time, chunks), the run files and the scores, as printed in README.
+benchmarks' own ``score.py`` (which judges what was retrieved), and count the answers
+that quote a gold answer (``answer_accuracy``). The pooled corpus is both corpora in one
+file (3,104 passages, mixed scripts); its index starts from a copy of DRCD's, so only
+CMRC is embedded. Everything goes under --out: the ingest summaries (time, chunks), the
+run files, the scores and the answer counts, as printed in README.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 
 import settings
+from chinese.clean import fold_for_matching
 
 
 def _run(cmd: list[str], log: Path) -> str:
@@ -29,6 +32,31 @@ def _run(cmd: list[str], log: Path) -> str:
         raise SystemExit(f"failed ({result.returncode}): {' '.join(cmd)}\n{result.stderr[-2000:]}")
     print(f"  {' '.join(cmd[2:5])} ... {time.perf_counter() - started:.0f} s", flush=True)
     return result.stdout
+
+
+def answer_accuracy(questions: Path, run: Path) -> dict:
+    """Of the questions, how many got an answer containing one of their gold answers, both
+    folded (Traditional to Simplified, full width, case, no spaces: a DRCD answer in
+    Traditional is found in an answer either way), and how many were abstained on."""
+    def fold(text: str) -> str:
+        return "".join(fold_for_matching(text).split())
+
+    gold = {}
+    for line in questions.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            q = json.loads(line)
+            gold[q["qid"]] = [fold(a) for a in q.get("answers", []) if a.strip()]
+    right = abstained = 0
+    for line in run.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line) if line.strip() else None
+        if not row or row["qid"] not in gold:
+            continue
+        if row.get("abstained"):
+            abstained += 1
+        elif any(a in fold(row.get("answer", "")) for a in gold[row["qid"]]):
+            right += 1
+    return {"questions": len(gold), "right": right, "abstained": abstained,
+            "accuracy": right / max(1, len(gold))}
 
 
 def main(argv=None) -> int:
@@ -63,10 +91,14 @@ def main(argv=None) -> int:
         _run([py, "-m", "retriever", "--data-dir", str(index), "eval", "--questions", str(questions),
               "--out", str(out / "run.jsonl"), "--k", "10"], out / "eval.txt")
         score = _run([py, str(args.bench / "score.py"), str(questions), str(out / "run.jsonl")], out / "score.txt")
+        answers = answer_accuracy(questions, out / "run.jsonl")
+        (out / "answers.json").write_text(json.dumps(answers) + "\n")
         ingest = json.loads((out / "ingest.json").read_text().strip().splitlines()[-1])
         print(f"  ingest: {ingest['seconds']:.0f} s, {ingest['chunks_total']} chunks, {ingest['embedded']} embedded")
         print("  " + (out / "eval.txt").read_text().strip().replace("\n", "\n  "))
-        print("  " + score.strip().replace("\n", "\n  "), flush=True)
+        print("  " + score.strip().replace("\n", "\n  "))
+        print(f"  answers quoting a gold answer: {answers['right']} of {answers['questions']} "
+              f"({answers['accuracy']:.4f}); abstained on {answers['abstained']}", flush=True)
     return 0
 
 

@@ -137,6 +137,8 @@ class Retriever:
             if query_vector is None:
                 query_vector = self.embedder.embed_query(question.text)
             relevance.sentence = extract.add_cosines(query_vector, found, self.embedder)
+        if question.language == "en":
+            found = extract.prefer_closest(found)      # its sentences are embedded by now, unless vetoed
         answer.relevance = relevance
         if self.policy.abstains(question, relevance):
             answer.abstained = True

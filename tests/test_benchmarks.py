@@ -25,3 +25,25 @@ def test_own_set_summary_by_language():
     chinese, english = s["by_language"]["chinese"], s["by_language"]["english"]
     assert (chinese["recall@1"], chinese["answer_accuracy"], chinese["unanswerable_answered"]) == (0.5, 0.5, 0)
     assert (english["answerable_abstained"], english["unanswerable_answered"]) == (1, 1)
+
+
+def test_answers_quoting_a_gold_answer(tmp_path):
+    import json
+
+    from benchmarks.shared import answer_accuracy
+
+    questions = tmp_path / "questions.jsonl"
+    run = tmp_path / "run.jsonl"
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+        {"qid": "a", "question": "…", "answers": ["臺灣 大學"]},        # Traditional, with a space
+        {"qid": "b", "question": "…", "answers": ["ＡＢＣ", "1990年"]},   # full width; a second answer
+        {"qid": "c", "question": "…", "answers": ["黄埔"]},
+        {"qid": "d", "question": "…", "answers": ["广州"]},
+        {"qid": "e", "question": "…", "answers": ["不在运行里"]}]), encoding="utf-8")
+    run.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"qid": "a", "answer": "他毕业于台湾大学。[1]", "abstained": False},
+        {"qid": "b", "answer": "成立于1990年。[1]", "abstained": False},
+        {"qid": "c", "answer": "报告中没有找到……黄埔", "abstained": True},   # an abstention never counts
+        {"qid": "d", "answer": "深圳。[1]", "abstained": False},
+        {"qid": "z", "answer": "广州", "abstained": False}]), encoding="utf-8")   # not a benchmark question
+    assert answer_accuracy(questions, run) == {"questions": 5, "right": 2, "abstained": 1, "accuracy": 0.4}
