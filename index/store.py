@@ -166,6 +166,7 @@ class IndexStore:
         self._local = threading.local()
         self._faiss_cache: dict[str, tuple[int, object]] = {}   # kind -> (generation, index)
         self._faiss_lock = threading.Lock()
+        self._owners: tuple[int, dict[int, int]] | None = None    # (generation, piece id -> chunk id)
         try:
             conn = self._conn()
             if create:
@@ -422,7 +423,7 @@ class IndexStore:
     def _piece_owners(self) -> dict[int, int]:
         """piece id -> chunk id, cached per generation."""
         generation = self.generation
-        cached = getattr(self, "_owners", None)
+        cached = self._owners
         if cached and cached[0] == generation:
             return cached[1]
         owners = dict(self._conn().execute("SELECT id, chunk_id FROM pieces").fetchall())
@@ -437,10 +438,9 @@ class IndexStore:
         _, index = self.vector_index()
         out = {}
         for chunk_id in ids:
-            try:
-                out[chunk_id] = float(np.dot(index.reconstruct(int(chunk_id)), query))
-            except RuntimeError:
-                pass
+            cosine = _stored_cosine(index, chunk_id, query)
+            if cosine is not None:
+                out[chunk_id] = cosine
         return out
 
     def vector_search(self, query: np.ndarray, limit: int) -> list[tuple[int, float]]:
@@ -474,11 +474,9 @@ class IndexStore:
         out: dict[int, float] = {}
         for piece_id, chunk_id in self._conn().execute(
                 f"SELECT id, chunk_id FROM pieces WHERE chunk_id IN ({marks})", ids):
-            try:
-                cosine = float(np.dot(index.reconstruct(int(piece_id)), query))
-            except RuntimeError:
-                continue
-            out[chunk_id] = max(cosine, out.get(chunk_id, -1.0))
+            cosine = _stored_cosine(index, piece_id, query)
+            if cosine is not None:
+                out[chunk_id] = max(cosine, out.get(chunk_id, -1.0))
         return out
 
     # ------------------------------------------------------------------ writing
@@ -587,3 +585,12 @@ def _document(r) -> Document:
 def _chunk(r) -> Chunk:
     return Chunk(id=r[0], doc_id=r[1], ord=r[2], paragraph=r[3], section=r[4], start=r[5], end=r[6],
                  text=r[7], title=r[8])
+
+
+def _stored_cosine(index, vector_id: int, query: np.ndarray) -> float | None:
+    """Inner product of the query with a stored (normalised) vector; None when the FAISS
+    index no longer holds that id (removed between the search and now)."""
+    try:
+        return float(np.dot(index.reconstruct(int(vector_id)), query))
+    except RuntimeError:
+        return None

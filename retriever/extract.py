@@ -84,8 +84,8 @@ def prefer_closest(found: list[Candidate], weight: float = COSINE_WEIGHT_ENGLISH
     the sentence with the question itself. Relative to the farthest, the bonus stays
     on the scale of the keyword score, so ``choose``'s 0.75 rule keeps its meaning and the
     answers do not grow. Measured (README, "English questions"): right answers 20 -> 22 of
-    25 on our set, 7 -> 8 of 11 on the second held-out set; for Chinese questions it changed
-    nothing for the better (CMRC and DRCD samples: 1 to 5 of ~600 answers lost)."""
+    25 on our set, 7 -> 8 of 11 on the second held-out set. Chinese questions gained
+    nothing (our set; samples of CMRC and DRCD lost up to 5 of ~600 right answers)."""
     embedded = [c for c in found if c.cosine is not None]
     if len(embedded) < 2:
         return found
