@@ -137,8 +137,6 @@ class Retriever:
             if query_vector is None:
                 query_vector = self.embedder.embed_query(question.text)
             relevance.sentence = extract.add_cosines(query_vector, found, self.embedder)
-        if question.language == "en":
-            found = extract.prefer_closest(found)      # its sentences are embedded by now, unless vetoed
         answer.relevance = relevance
         if self.policy.abstains(question, relevance):
             answer.abstained = True
@@ -150,6 +148,8 @@ class Retriever:
                 answer.warnings.append(message(reason, language).format(", ".join(getattr(relevance, reason))))
             answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
         else:
+            if question.language == "en":      # its best sentences were embedded by the sentence check
+                found = extract.prefer_closest(found)
             self._write_answer(extract.choose(found), hits[:k], answer)
         answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
         return answer
