@@ -43,6 +43,7 @@ from .search import idf
 THRESHOLDS_FILE = Path(__file__).with_name("abstention.json")
 NEVER = float("inf")                     # a threshold never reached: the signal is off
 _ENTITY_FLAGS = {"ns", "nr", "nrt", "nt", "nz", "nrfg"}
+VETOES = ("unknown", "unanchored", "unfocused")     # Relevance fields, most telling first
 
 
 @dataclass
@@ -56,9 +57,16 @@ class Relevance:
     dense: float = 0.0                   # best passage cosine (reported, not decisive)
 
     @property
+    def vetoes(self) -> list[tuple[str, list[str]]]:
+        """[(signal, its words)] for each veto raised, the most telling first: a name the
+        reports never use says more than a passage that lacks it, which says more than
+        passages that lack the budget asked for."""
+        return [(name, getattr(self, name)) for name in VETOES if getattr(self, name)]
+
+    @property
     def vetoed(self) -> bool:
         """Something the question needs is missing: no score makes up for it."""
-        return bool(self.unknown or self.unanchored or self.unfocused)
+        return bool(self.vetoes)
 
 
 @dataclass

@@ -75,7 +75,7 @@ def calibrate(retriever, path: Path, write: bool = False) -> int:
     rows = features(retriever, questions)
     for q, p, r in sorted(rows, key=lambda row: row[2].sentence or 0):
         print(f"{'A' if q['answerable'] else 'U'} sentence={r.sentence or 0:.3f} coverage={r.coverage:.2f} "
-              f"vetoed={r.unknown + r.unanchored + r.unfocused} {p.language:<7} {q['question'][:36]}")
+              f"vetoed={[w for _, words in r.vetoes for w in words]} {p.language:<7} {q['question'][:36]}")
     policy, (cost, guesses, needless) = fit(rows)
     print(f"\nthresholds: {policy}")
     print(f"in-sample, {len(rows)} questions: {guesses} unanswerable answered, {needless} answerable abstained")

@@ -141,11 +141,9 @@ class Retriever:
         if self.policy.abstains(question, relevance):
             answer.abstained = True
             answer.answer = message("not_found", language)
-            # The most telling reason only: a name the reports never use says more than a
-            # passage that lacks it, which says more than a passage that lacks the budget asked for.
-            reason = next((r for r in ("unknown", "unanchored", "unfocused") if getattr(relevance, r)), None)
-            if reason:
-                answer.warnings.append(message(reason, language).format(", ".join(getattr(relevance, reason))))
+            if relevance.vetoes:                # the most telling reason only
+                reason, words = relevance.vetoes[0]
+                answer.warnings.append(message(reason, language).format(", ".join(words)))
             answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
         else:
             if question.language == "en":      # its best sentences were embedded by the sentence check
