@@ -8,7 +8,9 @@ README, "Abstention thresholds"):
   answer it, however close the passages look. Likewise an English question's name that
   the reports mention but the best passage does not (``unanchored``), and the thing an
   English question asks about (the ``budget`` of a court) when none of the top passages
-  speaks of it (``unfocused``, ``retriever.focus``).
+  speaks of it (``unfocused``, ``retriever.focus``), and the thing a Chinese "how many"
+  question counts (法官 in 法院有多少名法官) when none of them gives a figure for it
+  (``no_figure``, ``retriever.figures``).
 - ``coverage``: the share of the question's keyword weight (IDF) found in one of the top
   passages. High coverage means the passage talks about exactly this.
 - ``sentence``: the best cosine between the question and the candidate answer
@@ -35,6 +37,7 @@ from pathlib import Path
 
 from chinese.clean import fold_for_matching
 
+from .figures import counted_words, without_figure
 from .focus import focus_words, missing_in
 from .question import Question
 from .records import Hit
@@ -43,7 +46,7 @@ from .search import idf
 THRESHOLDS_FILE = Path(__file__).with_name("abstention.json")
 NEVER = float("inf")                     # a threshold never reached: the signal is off
 _ENTITY_FLAGS = {"ns", "nr", "nrt", "nt", "nz", "nrfg"}
-VETOES = ("unknown", "unanchored", "unfocused")     # Relevance fields, most telling first
+VETOES = ("unknown", "unanchored", "unfocused", "no_figure")   # Relevance fields, most telling first
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Relevance:
     unknown: list[str] = field(default_factory=list)   # entities the corpus never mentions
     unanchored: list[str] = field(default_factory=list)   # names the corpus has, the best passage lacks
     unfocused: list[str] = field(default_factory=list)    # what an English question asks about, no top passage has
+    no_figure: list[str] = field(default_factory=list)    # what a Chinese question counts, no top passage gives a number for
     sentence: float | None = None        # best question-sentence cosine, when computed
     dense: float = 0.0                   # best passage cosine (reported, not decisive)
 
@@ -60,7 +64,7 @@ class Relevance:
     def vetoes(self) -> list[tuple[str, list[str]]]:
         """[(signal, its words)] for each veto raised, the most telling first: a name the
         reports never use says more than a passage that lacks it, which says more than
-        passages that lack the budget asked for."""
+        passages that lack the budget asked for, or a figure for the judges counted."""
         return [(name, getattr(self, name)) for name in VETOES if getattr(self, name)]
 
     @property
@@ -164,11 +168,14 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
         found_anywhere |= found
         best_cover = max(best_cover, sum(weights[t] for t in found) / mass)
     dense = max((h.dense for h in hits[:top] if h.dense is not None), default=0.0)
-    unfocused = missing_in(focus_words(question.text), texts) if question.language == "en" else []
+    english = question.language == "en"
+    unfocused = missing_in(focus_words(question.text), texts) if english else []
+    counting = not english and question.wants == "number"
+    no_figure = without_figure(counted_words(question.folded), texts) if counting else []
     return Relevance(coverage=best_cover if question.terms else 0.0,
                      missing=[t for t in question.terms if t not in found_anywhere],
                      unknown=unknown, dense=dense, unanchored=_unanchored(names, texts[0]),
-                     unfocused=unfocused)
+                     unfocused=unfocused, no_figure=no_figure)
 
 
 def _unanchored(names: list[tuple[str, list[str]]], best_text: str) -> list[str]:

@@ -52,6 +52,11 @@ MESSAGES = {
         "zh-Hant": "最接近的段落都沒有談到：{}",
         "en": "None of the closest passages speaks of: {}",
     },
+    "no_figure": {
+        "zh-Hans": "最接近的段落都没有给出这个数字：{}",
+        "zh-Hant": "最接近的段落都沒有給出這個數字：{}",
+        "en": "None of the closest passages gives a figure for: {}",
+    },
     "unknown": {
         "zh-Hans": "报告中没有提到：{}",
         "zh-Hant": "報告中沒有提到：{}",

@@ -1,0 +1,115 @@
+"""What a Chinese "how many" question counts, and whether a passage gives a figure for it.
+
+"广州知识产权法院有多少名法官？" asks for a number of judges. The report names the court
+and gives many numbers, but none of judges: coverage is high (广州, 知识产权, 法院) and
+the best sentence's cosine passes, so the answer used to quote some other number from
+the court's paragraph. A journalist needs "the report does not say" there. The thing
+counted is the noun phrase after the interrogative and its measure word (多少名**法官**,
+几所**大学**, 投入了多少**资金**), or, when none follows, the one before it (**房价**是多少;
+X的面积有多大 -> X: words such as 面积, 比例, 时间 name the kind of figure, not what it
+is of). A passage gives a figure for it when one of its words stands within a few
+characters of a number in the same sentence ("集聚各类知识产权**机构**200余家").
+
+In:  the question's folded text (Simplified, lower case). Out: the counted words
+(``counted_words``), and those words again when none of the passages gives a figure
+near them (``without_figure``). Questions whose counted thing cannot be found (多久一次,
+排名第几, 减税多少) are not judged. Only Chinese questions: an English question's focus
+is checked by ``retriever.focus``. Measured: README, "Abstention thresholds".
+"""
+from __future__ import annotations
+
+import re
+
+from chinese.tokenize import query_terms, tagged
+
+# Measure words and units: after the interrogative they are skipped (多少名法官).
+_UNITS = frozenset("""个 家 名 项 户 件 所 位 条 种 次 年 月 天 日 人 元 倍 级 类 批 轮 届 期 支 座 宗 只 辆 台
+张 亩 米 吨 枚 层 岁 周 秒 克 度 工作日 小时 分钟 亿元 万元 千元 公里 平方公里 平方米 万人 亿 万 千 百 百分点
+公分 厘米 毫米 公斤 千克 公顷 英里 美元 日元 港元 人民币""".split())
+# Nouns that name the kind of figure, not what it is of.
+_KIND_OF_FIGURE = frozenset("""金额 数额 数量 数目 比例 比率 比重 倍率 倍数 频率 时间 时长 长度 高度 宽度 深度
+距离 面积 规模 总数 人数 次数 名次 排名 价格 价值 价钱 钱 费用 成本 速度 年龄 重量 温度 占比 份额 总额 总量
+数字 数 体长 身长 全长 总长""".split())
+# Between the thing and a trailing interrogative: 房价**是**多少, 人才**有**多少人.
+_LINKS = frozenset("有 是 为 达 达到 约 大约 共 一共 总共 需要 要 了 的 占 则 还 又 都".split())
+_INTERROGATIVE = re.compile(r"^(?:多少|几|第几|多长时间|多久)")
+_HOW = frozenset("大 长 高 远 久 重 宽")          # 多大, 多长 ... (jieba cuts 多 / 大)
+_NOUN_FLAGS = re.compile(r"^(?:n|vn|nz|nt|ns|nr|b|j|l|s|zg|ng|an|eng)")
+_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[一二三四五六七八九十百千万两]+(?="
+                     + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")")
+_SENTENCE_END = re.compile(r"[。；！？;!?]")
+WINDOW = 20      # characters either side of a number (measured: README, "Abstention thresholds")
+
+
+def counted_words(folded: str) -> list[str]:
+    """The keyword terms of what a "how many / how much" question counts; [] if unclear."""
+    tokens = [(w.strip(), f) for w, f in tagged(folded) if w.strip()]
+    at = _interrogative(tokens)
+    if at is None:
+        return []
+    phrase = _phrase_after(tokens, at) or _phrase_before(tokens, at)
+    terms = query_terms("".join(phrase))
+    return [t for t in terms if len(t) >= 2] or terms     # 总, 区 alone match too much
+
+
+def without_figure(words: list[str], passages: list[str]) -> list[str]:
+    """The counted words, if no sentence of the (folded) passages has a number with one
+    of them within ``WINDOW`` characters; else []."""
+    if not words:
+        return []
+    for passage in passages:
+        for sentence in _SENTENCE_END.split(passage):
+            for m in _NUMBER.finditer(sentence):
+                near = sentence[max(0, m.start() - WINDOW): m.end() + WINDOW]
+                if any(w in near for w in words):
+                    return []
+    return words
+
+
+def _interrogative(tokens: list[tuple[str, str]]) -> int | None:
+    for i, (word, _) in enumerate(tokens):
+        if i and tokens[i - 1][0].endswith("哪"):
+            continue                                  # 哪几类: which ones, not how many
+        if _INTERROGATIVE.match(word) or (word == "多" and i + 1 < len(tokens) and tokens[i + 1][0] in _HOW):
+            return i
+    return None
+
+
+def _is_noun(word: str, flag: str) -> bool:
+    return bool(_NOUN_FLAGS.match(flag)) and not re.fullmatch(r"[0-9.]+", word) and word not in _UNITS
+
+
+def _phrase_after(tokens, at: int) -> list[str]:
+    """多少名法官 -> [法官]; 多少项授权专利 -> [授权, 专利] (a verb leads only into a noun)."""
+    j = at + (2 if tokens[at][0] == "多" else 1)
+    while j < len(tokens) and (tokens[j][0] in _UNITS or tokens[j][1] == "q"):
+        j += 1
+    phrase = []
+    for word, flag in tokens[j:]:
+        if _is_noun(word, flag):
+            phrase.append(word)
+        elif not phrase and flag.startswith("v") and j + 1 < len(tokens) and _is_noun(*tokens[j + 1]):
+            phrase.append(word)
+        else:
+            break
+        j += 1
+    return [w for w in phrase if w not in _KIND_OF_FIGURE]
+
+
+def _phrase_before(tokens, at: int) -> list[str]:
+    """房价是多少 -> [房价]; 知识城的面积有多大 -> [知识, 城] (面积 names the kind of figure)."""
+    k = at - 1
+    while k >= 0 and tokens[k][0] in _LINKS:
+        k -= 1
+    phrase, k = _nouns_ending_at(tokens, k)
+    if phrase and all(w in _KIND_OF_FIGURE for w in phrase) and k >= 0 and tokens[k][0] == "的":
+        phrase, k = _nouns_ending_at(tokens, k - 1)
+    return [w for w in phrase if w not in _KIND_OF_FIGURE]
+
+
+def _nouns_ending_at(tokens, k: int) -> tuple[list[str], int]:
+    phrase = []
+    while k >= 0 and _is_noun(*tokens[k]) and tokens[k][0] not in _LINKS:
+        phrase.insert(0, tokens[k][0])
+        k -= 1
+    return phrase, k
