@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from chinese.tokenize import query_terms, tagged
+from chinese.tokenize import passage_terms, query_terms, tagged
 
 # Measure words and units: after the interrogative they are skipped (多少名法官).
 _UNITS = frozenset("""个 家 名 项 户 件 所 位 条 种 次 年 月 天 日 人 元 倍 级 类 批 轮 届 期 支 座 宗 只 辆 台
@@ -29,13 +29,14 @@ _UNITS = frozenset("""个 家 名 项 户 件 所 位 条 种 次 年 月 天 �
 # Nouns that name the kind of figure, not what it is of.
 _KIND_OF_FIGURE = frozenset("""金额 数额 数量 数目 比例 比率 比重 倍率 倍数 频率 时间 时长 长度 高度 宽度 深度
 距离 面积 规模 总数 人数 次数 名次 排名 价格 价值 价钱 钱 费用 成本 速度 年龄 重量 温度 占比 份额 总额 总量
-数字 数 体长 身长 全长 总长""".split())
+数字 数 体长 身长 全长 总长 体重 身高 容量""".split())
 # Between the thing and a trailing interrogative: 房价**是**多少, 人才**有**多少人.
 _LINKS = frozenset("有 是 为 达 达到 约 大约 共 一共 总共 需要 要 了 的 占 则 还 又 都".split())
-_INTERROGATIVE = re.compile(r"^(?:多少|几|第几|多长时间|多久)")
+_INTERROGATIVES = frozenset("多少 几 第几 多长时间 多久".split())
+_NOT_COUNTS = frozenset("月 号 日 点 时 点钟 月份".split())     # 几月, 几点: a date or a time
 _HOW = frozenset("大 长 高 远 久 重 宽")          # 多大, 多长 ... (jieba cuts 多 / 大)
 _NOUN_FLAGS = re.compile(r"^(?:n|vn|nz|nt|ns|nr|b|j|l|s|zg|ng|an|eng)")
-_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[一二三四五六七八九十百千万两]+(?="
+_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*|第[一二三四五六七八九十百千万两]+|[一二三四五六七八九十百千万两]+(?="
                      + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")")
 _SENTENCE_END = re.compile(r"[。；！？;!?]")
 WINDOW = 20      # characters either side of a number (measured: README, "Abstention thresholds")
@@ -54,14 +55,16 @@ def counted_words(folded: str) -> list[str]:
 
 def without_figure(words: list[str], passages: list[str]) -> list[str]:
     """The counted words, if no sentence of the (folded) passages has a number with one
-    of them within ``WINDOW`` characters; else []."""
+    of them, or a two-character word inside one (赔偿 for 赔偿金, 纬度 for 经纬度), within
+    ``WINDOW`` characters; else []."""
     if not words:
         return []
+    forms = set(words) | {t for w in words if len(w) > 2 for t in passage_terms(w) if len(t) == 2}
     for passage in passages:
         for sentence in _SENTENCE_END.split(passage):
             for m in _NUMBER.finditer(sentence):
                 near = sentence[max(0, m.start() - WINDOW): m.end() + WINDOW]
-                if any(w in near for w in words):
+                if any(f in near for f in forms):
                     return []
     return words
 
@@ -70,8 +73,14 @@ def _interrogative(tokens: list[tuple[str, str]]) -> int | None:
     for i, (word, _) in enumerate(tokens):
         if i and tokens[i - 1][0].endswith("哪"):
             continue                                  # 哪几类: which ones, not how many
-        if _INTERROGATIVE.match(word) or (word == "多" and i + 1 < len(tokens) and tokens[i + 1][0] in _HOW):
+        if word == "多" and i + 1 < len(tokens) and tokens[i + 1][0] in _HOW:
             return i
+        stem = word if word in _INTERROGATIVES else next(
+            (q for q in ("多少", "第几", "几") if word.startswith(q) and word[len(q):] in _UNITS), None)
+        if stem is None:
+            continue                                  # 几乎, 几何 are not questions
+        following = word[len(stem):] or (tokens[i + 1][0] if i + 1 < len(tokens) else "")
+        return None if following in _NOT_COUNTS else i
     return None
 
 

@@ -148,7 +148,8 @@ class Retriever:
             answer.answer = message("not_found", language)
             if relevance.vetoes:                # the most telling reason only
                 reason, words = relevance.vetoes[0]
-                answer.warnings.append(message(reason, language).format(", ".join(words)))
+                shown = ", ".join(_as_asked(question, w) for w in words)
+                answer.warnings.append(message(reason, language).format(shown))
             answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
         else:
             if question.language == "en":      # its best sentences were embedded by the sentence check
@@ -186,6 +187,15 @@ class Retriever:
             if i not in numbers:
                 extra += 1
                 answer.citations.append(_citation(extra, hit))
+
+
+def _as_asked(question: Question, word: str) -> str:
+    """A word found in the folded question, as the asker wrote it (GDP, not gdp; 資金, not
+    资金): folding keeps the length, so the span is the same."""
+    at = question.folded.find(word)
+    if at < 0 or len(question.folded) != len(question.text):
+        return word
+    return question.text[at:at + len(word)]
 
 
 def _in_script(text: str, language: str) -> str:

@@ -49,7 +49,10 @@ def test_abstains_when_the_report_does_not_say(retriever, question):
 
 
 def test_abstention_message_in_the_questions_language(retriever):
-    assert retriever.ask("黃埔區的平均房價是多少？").answer.startswith("報告中沒有找到")
+    answer = retriever.ask("黃埔區的平均房價是多少？")
+    assert answer.answer.startswith("報告中沒有找到")
+    assert answer.warnings == ["最接近的段落都沒有給出這個數字：房價"]      # as asked, not folded (房价)
+    assert retriever.ask("黄埔区2019年的GDP是多少？").warnings == ["报告中没有提到：GDP"]   # not gdp
 
 
 def test_near_duplicates_do_not_crowd_results(seed_copy, embedder, tmp_path):
@@ -230,6 +233,47 @@ def test_english_question_about_something_no_passage_speaks_of(retriever):
     for question in ("Which intellectual property court was established there?",
                      "How many enterprise certificates and licences were merged into one?"):
         assert not retriever.ask(question).abstained
+
+
+@pytest.mark.parametrize("question,counted", [
+    ("广州知识产权法院有多少名法官？", ["法官"]),
+    ("区里集聚了多少家知识产权机构？", ["知识产权", "机构"]),
+    ("新冠疫苗研发投入了多少资金？", ["资金"]),
+    ("黄埔区的平均房价是多少？", ["房价"]),                  # before the interrogative
+    ("广州科学城的面积有多大？", ["广州", "科学城"]),         # 面积 names the kind of figure: X的面积 -> X
+    ("中国博客第一案中原告最终能拿到多少赔偿金？", ["赔偿金"]),
+    ("落山风在每年几月产生？", []),                          # 几月: a date
+    ("她囊括该年度几乎所有重要的奖项？", []),                  # 几乎 is no question
+    ("经贸联系遍及多少个国家和地区？", ["国家"]),
+    ("近两年累计新增减税多少？", []),                        # no noun to count: not judged
+    ("“三旧”改造考核工作在全市排名第几？", []),
+    ("新角龙类包含哪几类恐龙？", []),                        # 哪几: which ones, not how many
+])
+def test_what_a_chinese_number_question_counts(question, counted):
+    from retriever.figures import counted_words
+
+    assert counted_words(parse_question(question).folded) == counted
+
+
+def test_chinese_number_question_without_a_figure_for_what_it_counts(retriever):
+    """The report names the IP court, but gives no number of judges: coverage and the
+    sentence cosine both pass, and an unrelated number used to be quoted."""
+    from retriever.figures import without_figure
+
+    answer = retriever.ask("广州知识产权法院有多少名法官？")
+    assert "廣州知識產權法院" in "".join(h.chunk.text for h in answer.hits[:3])
+    assert answer.abstained
+    assert answer.warnings == ["最接近的段落都没有给出这个数字：法官"]
+    assert retriever.ask("廣州知識產權法院有多少名法官？").warnings == ["最接近的段落都沒有給出這個數字：法官"]
+    # a number within 20 characters of the word, in the same sentence, is a figure for it
+    assert without_figure(["机构"], ["集聚各类知识产权机构200余家"]) == []
+    assert without_figure(["机构"], ["集聚各类知识产权机构。全年200余家"]) == ["机构"]
+    assert without_figure(["小区"], ["建立垃圾分类样板小区六十个"]) == []             # Chinese numerals with a unit
+    assert without_figure(["小区"], ["一是建立垃圾分类样板小区"]) == ["小区"]          # 一是 counts nothing
+    assert without_figure(["赔偿金"], ["法院判决赔偿1000元"]) == []                      # 赔偿, inside 赔偿金
+    for question, figure in (("区里集聚了多少家知识产权机构？", "200余家"), ("全区高层次人才有多少人？", "925人")):
+        answer = retriever.ask(question)
+        assert not answer.abstained and figure in answer.answer
 
 
 def test_english_word_forms_and_pinyin_names():
