@@ -29,7 +29,10 @@ _UNITS = frozenset("""个 家 名 项 户 件 所 位 条 种 次 年 月 天 �
 # Nouns that name the kind of figure, not what it is of.
 _KIND_OF_FIGURE = frozenset("""金额 数额 数量 数目 比例 比率 比重 倍率 倍数 频率 时间 时长 长度 高度 宽度 深度
 距离 面积 规模 总数 人数 次数 名次 排名 价格 价值 价钱 钱 费用 成本 速度 年龄 重量 温度 占比 份额 总额 总量
-数字 数 体长 身长 全长 总长 体重 身高 容量""".split())
+数字 数 体长 身长 全长 总长 总长度 体重 身高 容量 百分比 比分 比数 耗时""".split())
+# Words of time end the counted phrase: 民国几年**时**, 登上太空站的**时候**是几岁 ask when.
+_TIME_WORDS = frozenset("时 时候 时期 期间 当时 之时 以后 以前 之后 之前".split())
+_ERAS = frozenset("民国 西元 公元 元".split())          # 民国几年: a year, not a count
 # Between the thing and a trailing interrogative: 房价**是**多少, 人才**有**多少人.
 _LINKS = frozenset("有 是 为 达 达到 约 大约 共 一共 总共 需要 要 了 的 占 则 还 又 都".split())
 _INTERROGATIVES = frozenset("多少 几 第几 多长时间 多久".split())
@@ -39,6 +42,7 @@ _NOUN_FLAGS = re.compile(r"^(?:n|vn|nz|nt|ns|nr|b|j|l|s|zg|ng|an|eng)")
 _NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*|第[一二三四五六七八九十百千万两]+|[一二三四五六七八九十百千万两]+(?="
                      + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")")
 _SENTENCE_END = re.compile(r"[。；！？;!?]")
+_MEASURE = re.compile(r"[万亿千百多余]?(.)")      # the character that follows a number (and its magnitude)
 WINDOW = 20      # characters either side of a number (measured: README, "Abstention thresholds")
 
 
@@ -56,15 +60,18 @@ def counted_words(folded: str) -> list[str]:
 def without_figure(words: list[str], passages: list[str]) -> list[str]:
     """The counted words, if no sentence of the (folded) passages has a number with one
     of them, or a two-character word inside one (赔偿 for 赔偿金, 纬度 for 经纬度), within
-    ``WINDOW`` characters; else []."""
+    ``WINDOW`` characters, or with a word's first character as its measure word (3席 for
+    席次, 66种 for 种类); else []."""
     if not words:
         return []
     forms = set(words) | {t for w in words if len(w) > 2 for t in passage_terms(w) if len(t) == 2}
+    measures = {w[0] for w in words}
     for passage in passages:
         for sentence in _SENTENCE_END.split(passage):
             for m in _NUMBER.finditer(sentence):
                 near = sentence[max(0, m.start() - WINDOW): m.end() + WINDOW]
-                if any(f in near for f in forms):
+                measure = _MEASURE.match(sentence, m.end())
+                if any(f in near for f in forms) or (measure and measure.group(1) in measures):
                     return []
     return words
 
@@ -80,12 +87,15 @@ def _interrogative(tokens: list[tuple[str, str]]) -> int | None:
         if stem is None:
             continue                                  # 几乎, 几何 are not questions
         following = word[len(stem):] or (tokens[i + 1][0] if i + 1 < len(tokens) else "")
-        return None if following in _NOT_COUNTS else i
+        after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        a_year = following == "年" and (after in _TIME_WORDS or (i and tokens[i - 1][0] in _ERAS))
+        return None if following in _NOT_COUNTS or a_year else i
     return None
 
 
 def _is_noun(word: str, flag: str) -> bool:
-    return bool(_NOUN_FLAGS.match(flag)) and not re.fullmatch(r"[0-9.]+", word) and word not in _UNITS
+    return (bool(_NOUN_FLAGS.match(flag)) and not re.fullmatch(r"[0-9.]+", word)
+            and word not in _UNITS and word not in _TIME_WORDS)
 
 
 def _phrase_after(tokens, at: int) -> list[str]:
@@ -94,19 +104,18 @@ def _phrase_after(tokens, at: int) -> list[str]:
     while j < len(tokens) and (tokens[j][0] in _UNITS or tokens[j][1] == "q"):
         j += 1
     phrase = []
-    for word, flag in tokens[j:]:
-        if _is_noun(word, flag):
-            phrase.append(word)
-        elif not phrase and flag.startswith("v") and j + 1 < len(tokens) and _is_noun(*tokens[j + 1]):
-            phrase.append(word)
-        else:
+    while j < len(tokens):
+        word, flag = tokens[j]
+        leads_to_noun = j + 1 < len(tokens) and _is_noun(*tokens[j + 1])
+        if not (_is_noun(word, flag) or (not phrase and flag.startswith("v") and leads_to_noun)):
             break
+        phrase.append(word)
         j += 1
     return [w for w in phrase if w not in _KIND_OF_FIGURE]
 
 
 def _phrase_before(tokens, at: int) -> list[str]:
-    """房价是多少 -> [房价]; 知识城的面积有多大 -> [知识, 城] (面积 names the kind of figure)."""
+    """房价是多少 -> [房价]; 科学城的面积有多大 -> [科学城] (面积 names the kind of figure)."""
     k = at - 1
     while k >= 0 and tokens[k][0] in _LINKS:
         k -= 1

@@ -244,6 +244,8 @@ def test_english_question_about_something_no_passage_speaks_of(retriever):
     ("中国博客第一案中原告最终能拿到多少赔偿金？", ["赔偿金"]),
     ("落山风在每年几月产生？", []),                          # 几月: a date
     ("她囊括该年度几乎所有重要的奖项？", []),                  # 几乎 is no question
+    ("汕头在民国几年时被日军攻陷？", []),                      # 民国几年: a year
+    ("第一位太空游客登上国际太空站的时候是几岁？", []),         # 时候 is no thing counted
     ("经贸联系遍及多少个国家和地区？", ["国家"]),
     ("近两年累计新增减税多少？", []),                        # no noun to count: not judged
     ("“三旧”改造考核工作在全市排名第几？", []),
@@ -271,6 +273,8 @@ def test_chinese_number_question_without_a_figure_for_what_it_counts(retriever):
     assert without_figure(["小区"], ["建立垃圾分类样板小区六十个"]) == []             # Chinese numerals with a unit
     assert without_figure(["小区"], ["一是建立垃圾分类样板小区"]) == ["小区"]          # 一是 counts nothing
     assert without_figure(["赔偿金"], ["法院判决赔偿1000元"]) == []                      # 赔偿, inside 赔偿金
+    assert without_figure(["席次"], ["民主进步党获得68席、亲民党获得3席"]) == []          # 席 as the measure word
+    assert without_figure(["法官"], ["法院受理案件3000件"]) == ["法官"]
     for question, figure in (("区里集聚了多少家知识产权机构？", "200余家"), ("全区高层次人才有多少人？", "925人")):
         answer = retriever.ask(question)
         assert not answer.abstained and figure in answer.answer
