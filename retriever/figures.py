@@ -70,7 +70,7 @@ def without_figure(words: list[str], passages: list[str]) -> list[str]:
         for sentence in _SENTENCE_END.split(passage):
             for m in _NUMBER.finditer(sentence):
                 near = sentence[max(0, m.start() - WINDOW): m.end() + WINDOW]
-                measure = _MEASURE.match(sentence, m.end())
+                measure = _MEASURE.match(sentence, m.end())      # None at the sentence's end
                 if any(f in near for f in forms) or (measure and measure.group(1) in measures):
                     return []
     return words
@@ -86,8 +86,8 @@ def _interrogative(tokens: list[tuple[str, str]]) -> int | None:
             (q for q in ("多少", "第几", "几") if word.startswith(q) and word[len(q):] in _UNITS), None)
         if stem is None:
             continue                                  # 几乎, 几何 are not questions
-        following = word[len(stem):] or (tokens[i + 1][0] if i + 1 < len(tokens) else "")
         after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        following = word[len(stem):] or after
         a_year = following == "年" and (after in _TIME_WORDS or (i and tokens[i - 1][0] in _ERAS))
         return None if following in _NOT_COUNTS or a_year else i
     return None
