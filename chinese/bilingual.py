@@ -155,15 +155,24 @@ def word_forms(word: str) -> list[str]:
     american = {"licence": "license", "licences": "licenses", "programme": "program",
                 "programmes": "programs"}.get(american, american)
     forms.append(american)
+    # Both spellings lose their endings: the -ise rule also turns enterprises, premises
+    # and promises into words no dictionary lists.
+    for spelling in dict.fromkeys((word, american)):
+        forms += _without_ending(spelling)
+    return list(dict.fromkeys(f for f in forms if len(f) > 1))
+
+
+def _without_ending(word: str) -> list[str]:
+    forms = []
     for suffix, replacements in (("ies", ["y"]), ("ses", ["s", "se"]), ("es", ["e", ""]), ("s", [""]),
                                  ("ied", ["y"]), ("ed", ["", "e"]), ("ing", ["", "e"]), ("al", ["e", ""]),
                                  ("ation", ["e", ""]), ("ment", [""])):
-        if american.endswith(suffix) and len(american) > len(suffix) + 2:
-            stem = american[: -len(suffix)]
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
             forms += [stem + r for r in replacements]
             if suffix in ("ed", "ing") and len(stem) > 2 and stem[-1] == stem[-2]:
                 forms.append(stem[:-1])          # transferred -> transfer
-    return list(dict.fromkeys(f for f in forms if len(f) > 1))
+    return forms
 
 
 def chinese_candidates(english: str) -> list[tuple[str, list[str]]]:

@@ -285,6 +285,9 @@ def test_english_word_forms_and_pinyin_names():
 
     assert "approve" in word_forms("approval") and "transfer" in word_forms("transferred")
     assert "organization" in word_forms("organisations") and "license" in word_forms("licences")
+    # -ise words that are no British spellings keep their own forms too
+    assert "enterprise" in word_forms("enterprises") and "promise" in word_forms("promises")
+    assert "企业" in dict(chinese_candidates("How many foreign-funded enterprises?"))["enterprises"]
     assert proper_names("What did Xi Jinping say in Guangzhou?") == [("Xi Jinping", ["习近平"]),
                                                                       ("Guangzhou", ["光州", "广州"])]
     assert proper_names("Huangpu is a district") == []          # the first word may be capitalised anyway
@@ -332,6 +335,20 @@ def test_words_that_point_at_the_report_or_ask_for_a_person_are_not_keywords(ret
     finally:
         retriever.searcher.glosses.search = search
     assert "article" not in searched[0] and "authors" in searched[0]    # the glossed view too
+
+
+@pytest.mark.parametrize("question", ["这篇报告是谁写的？", "這篇文章是由誰撰寫的？", "Who wrote the article?"])
+def test_a_question_for_whoever_wrote_the_report_finds_its_authors(retriever, question):
+    """Without 这篇报告 and 谁 such a question named nothing to search for and was not
+    answered; it asks for the report's 作者."""
+    answer = retriever.ask(question)
+    assert not answer.abstained and "褚大" in answer.answer
+
+
+def test_who_wrote_a_named_work_keeps_its_own_keywords():
+    """Where a work is named, its passage may say 所著 rather than 作者: no keyword is added."""
+    assert "作者" not in parse_question("理想國為誰所寫的?").terms
+    assert "作者" not in parse_question("谁写了黄埔区的报告？").terms
 
 
 def test_dictionary_glosses_worded_another_way_round():
