@@ -148,9 +148,26 @@ def glosses_of(chinese_word: str) -> str:
     return _lexicon().glossed.get(chinese_word, "")
 
 
+# Past forms that no ending rule undoes (questions ask "how many were built?"); the
+# dictionary lists the verb under its base form ("to build" -> 建设, 建成).
+_IRREGULAR = {past: base for base, pasts in (
+    ("be", "was were been"), ("begin", "began begun"), ("bring", "brought"), ("build", "built"),
+    ("buy", "bought"), ("choose", "chose chosen"), ("come", "came"), ("cut", "cut"), ("do", "did done"),
+    ("draw", "drew drawn"), ("drive", "drove driven"), ("fall", "fell fallen"), ("feel", "felt"),
+    ("find", "found"), ("fly", "flew flown"), ("forecast", "forecast"), ("freeze", "froze frozen"),
+    ("give", "gave given"), ("go", "went gone"), ("grow", "grew grown"), ("hold", "held"),
+    ("keep", "kept"), ("know", "knew known"), ("lay", "laid"), ("lead", "led"), ("leave", "left"),
+    ("lend", "lent"), ("lose", "lost"), ("meet", "met"), ("pay", "paid"), ("rise", "rose risen"),
+    ("run", "ran"), ("say", "said"), ("see", "saw seen"), ("seek", "sought"), ("sell", "sold"),
+    ("send", "sent"), ("shut", "shut"), ("speak", "spoke spoken"), ("spend", "spent"),
+    ("stand", "stood"), ("strike", "struck"), ("take", "took taken"), ("teach", "taught"),
+    ("tell", "told"), ("think", "thought"), ("undertake", "undertook undertaken"), ("win", "won"),
+    ("write", "wrote written")) for past in pasts.split()}
+
+
 def word_forms(word: str) -> list[str]:
     """The word, then the forms a dictionary is likelier to list it under."""
-    forms = [word]
+    forms = [word, _IRREGULAR.get(word, word)]
     american = re.sub(r"is(ations?|e|ed|es|ing)$", r"iz\1", word)
     american = {"licence": "license", "licences": "licenses", "programme": "program",
                 "programmes": "programs"}.get(american, american)

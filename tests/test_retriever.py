@@ -287,6 +287,8 @@ def test_english_word_forms_and_pinyin_names():
     assert "organization" in word_forms("organisations") and "license" in word_forms("licences")
     # -ise words that are no British spellings keep their own forms too
     assert "enterprise" in word_forms("enterprises") and "promise" in word_forms("promises")
+    assert "build" in word_forms("built") and "hold" in word_forms("held")       # irregular past forms
+    assert "建设" in dict(chinese_candidates("How many were built?"))["built"]
     assert "企业" in dict(chinese_candidates("How many foreign-funded enterprises?"))["enterprises"]
     assert proper_names("What did Xi Jinping say in Guangzhou?") == [("Xi Jinping", ["习近平"]),
                                                                       ("Guangzhou", ["光州", "广州"])]
