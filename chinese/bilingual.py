@@ -85,7 +85,9 @@ def _lexicon() -> Lexicon:
             if not m:
                 continue
             word, pinyin, glosses = m.groups()
-            if pinyin[:1].isupper() and len(word) >= 2:
+            # A name has Chinese characters: CC-CEDICT also lists IP, PK, OS with capitals
+            # as their "pinyin", and "the district's IP reform" then named something unknown.
+            if pinyin[:1].isupper() and len(word) >= 2 and re.search(r"[\u4e00-\u9fff]", word):
                 names["".join(re.findall(r"[a-z]+", pinyin.lower().replace("u:", "v")))].append(word)
             for gloss in re.split(r"[/;]", glosses):
                 gloss = gloss.strip()

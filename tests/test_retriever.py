@@ -293,6 +293,7 @@ def test_english_word_forms_and_pinyin_names():
     assert proper_names("What did Xi Jinping say in Guangzhou?") == [("Xi Jinping", ["习近平"]),
                                                                       ("Guangzhou", ["光州", "广州"])]
     assert proper_names("Huangpu is a district") == []          # the first word may be capitalised anyway
+    assert proper_names("When was the district's IP reform listed?") == []   # CC-CEDICT's "IP [I P]" is no name
     found = dict(chinese_candidates("Which items were transferred to the approval bureau?"))
     assert "审批" in found["approval"]                           # via "to examine and approve"
     assert "划拨" in found["transferred"]
