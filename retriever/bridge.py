@@ -16,9 +16,11 @@ left CMRC and DRCD unchanged (README, "English questions").
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from chinese.bilingual import chinese_candidates
+from chinese.tokenize import char_bigrams
 
 MAX_CANDIDATES = 40     # per phrase, in dictionary order, looked up in the index
 KEEP = 2                # words kept per phrase (measured: README, "English questions")
@@ -28,19 +30,34 @@ KEEP = 2                # words kept per phrase (measured: README, "English ques
 class Bridge:
     english: str                                   # the phrase, lower case
     chinese: list[str] = field(default_factory=list)   # chosen words the reports contain
+    # How to search those the index holds only as character bigrams (区块链 -> "区块 块链")
+    searched_as: dict[str, str] = field(default_factory=dict)
 
 
 def bridge(text: str, store) -> list[Bridge]:
     phrases = [(p, [c for c in dict.fromkeys(cands) if len(c) >= 2][:MAX_CANDIDATES])
                for p, cands in chinese_candidates(text)]
     postings = store.term_chunks(list({c for _, cands in phrases for c in cands}))
+    as_bigrams = _bigram_runs([c for c, chunks in postings.items() if not chunks], store)
+    postings.update({c: chunks for c, (_, chunks) in as_bigrams.items()})
     present = [[c for c in cands if postings[c]] for _, cands in phrases]
     chunks_of = [set().union(*(postings[c] for c in cands)) for cands in present]   # per phrase
     out = []
     for i, (phrase, _) in enumerate(phrases):
         others = [chunks for j, chunks in enumerate(chunks_of) if j != i and chunks]
-        out.append(Bridge(phrase, _most_coherent(present[i], postings, others)))
+        chosen = _most_coherent(present[i], postings, others)
+        out.append(Bridge(phrase, chosen, {c: as_bigrams[c][0] for c in chosen if c in as_bigrams}))
     return out
+
+
+def _bigram_runs(words: list[str], store) -> dict[str, tuple[str, set[int]]]:
+    """{word: (its bigrams as one FTS5 phrase, the chunks that hold it)} for dictionary words
+    of three or more characters that jieba cuts up (区块链, 再生医学, 资本市场): the index has
+    no such term, but it keeps every passage's character bigrams in order, so the phrase of
+    the word's bigrams finds exactly the passages that contain it."""
+    runs = {w: " ".join(char_bigrams(w)) for w in words if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w)}
+    found = store.term_chunks(list(runs.values())) if runs else {}
+    return {w: (phrase, found[phrase]) for w, phrase in runs.items() if found[phrase]}
 
 
 def _most_coherent(candidates: list[str], postings: dict[str, set[int]], others: list[set[int]]) -> list[str]:

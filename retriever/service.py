@@ -119,6 +119,7 @@ class Retriever:
             question.bridges = bridge(topic_words(question.text), self.store)
             bridged = [c for b in question.bridges for c in b.chinese]
             question.terms = list(dict.fromkeys(bridged)) + question.terms
+            question.bigrams += [p for b in question.bridges for p in b.searched_as.values()]
         return question
 
     def search(self, question: Question, k: int = 10, exclude=frozenset(), timing: dict | None = None) -> list[Hit]:

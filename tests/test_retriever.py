@@ -171,6 +171,20 @@ def test_english_words_become_the_reports_chinese_keywords(retriever):
     assert not answer.abstained and "廣州知識產權法院" in answer.answer
 
 
+def test_a_dictionary_word_the_index_holds_only_as_bigrams_is_searched_as_them(retriever):
+    """jieba cuts 区块链 up, so no passage has it as a term; the phrase of its bigrams
+    finds the passages that contain it."""
+    from retriever.bridge import bridge
+
+    (blockchain,) = bridge("blockchain", retriever.store)
+    assert blockchain.chinese == ["区块链"] and blockchain.searched_as == {"区块链": "区块 块链"}
+    found = retriever.store.keyword_search(["区块 块链"], 50)
+    texts = [c.text for c in retriever.store.chunks([i for i, _ in found]).values()]
+    assert texts and all("區塊鏈" in t for t in texts)
+    question = retriever.prepare("What blockchain-based model for commercial services did the district create?")
+    assert "区块链" in question.terms and "区块 块链" in question.bigrams
+
+
 @pytest.mark.parametrize("question,unknown", [
     ("What reforms has Shanghai adopted to improve its business environment?", "Shanghai"),
     ("How many new residents moved to Huangpu District in 2020?", "2020"),
