@@ -84,7 +84,7 @@ def parse_question(raw: str) -> Question:
 def topic_words(text: str) -> str:
     """The question (folded, or English as written) without the words that name no
     topic (``_NOT_TOPIC``); one that only asks who wrote the text asks for its 作者."""
-    if not query_terms(_NOT_TOPIC.sub(" ", _AUTHORSHIP.sub(" ", text))):
+    if _AUTHORSHIP.search(text) and not query_terms(_NOT_TOPIC.sub(" ", _AUTHORSHIP.sub(" ", text))):
         text = _AUTHORSHIP.sub(lambda m: " author " if m.group(0).isascii() else "作者", text)
     return _NOT_TOPIC.sub(" ", text)
 
