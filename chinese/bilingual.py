@@ -139,10 +139,14 @@ def stem_forms(word: str) -> set[str]:
     return {_stem(form) for form in word_forms(word)}
 
 
+def content_words(english: str) -> list[str]:
+    """An English text's words, lower case, without stop words and numbers."""
+    return [w for w in re.findall(r"[a-z0-9]+", english.lower()) if w not in _STOP and not w.isdigit()]
+
+
 def english_stems(english: str) -> list[str]:
     """The stems of an English text's content words, as ``glossed`` holds them."""
-    words = re.findall(r"[a-z0-9]+", english.lower())
-    return list(dict.fromkeys(_stem(w) for w in words if w not in _STOP and not w.isdigit()))
+    return list(dict.fromkeys(_stem(w) for w in content_words(english)))
 
 
 def glosses_of(chinese_word: str) -> str:

@@ -13,6 +13,10 @@ README, "Abstention thresholds"):
   (``no_figure``, ``retriever.figures``).
 - ``coverage``: the share of the question's keyword weight (IDF) found in one of the top
   passages. High coverage means the passage talks about exactly this.
+- ``counted_figure``: for an English "how many X" question, a top passage that gives a
+  number of X (``retriever.focus.figure_for``): convincing alone, as keyword coverage is
+  for a Chinese question (cross-lingual cosines put some answerable questions under the
+  English threshold).
 - ``sentence``: the best cosine between the question and the candidate answer
   sentences. Passage-level cosines are useless here (e5 scores a passage about the
   district's economy 0.89 for "GDP?", above many answerable paraphrases); sentence-level
@@ -38,7 +42,7 @@ from pathlib import Path
 from chinese.clean import fold_for_matching
 
 from .figures import counted_words, without_figure
-from .focus import focus_words, missing_in
+from .focus import counted_phrase, figure_for, focus_words, missing_in
 from .question import Question
 from .records import Hit
 from .search import idf
@@ -58,6 +62,7 @@ class Relevance:
     unfocused: list[str] = field(default_factory=list)    # what an English question asks about, no top passage has
     no_figure: list[str] = field(default_factory=list)    # what a Chinese question counts, no top passage gives a number for
     sentence: float | None = None        # best question-sentence cosine, when computed
+    counted_figure: str = ""             # an English "how many X" question: where a top passage gives a number of X
     dense: float = 0.0                   # best passage cosine (reported, not decisive)
 
     @property
@@ -111,6 +116,8 @@ class AbstentionPolicy:
         coverage, sentence = self.thresholds(question.language)
         if question.language == "en" and relevance.coverage < self.min_coverage_english:
             return True
+        if relevance.counted_figure:        # "how many foreign-funded enterprises" next to 外资企业3500多家
+            return False
         return relevance.coverage < coverage and (relevance.sentence or 0.0) < sentence
 
 
@@ -170,12 +177,15 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     dense = max((h.dense for h in hits[:top] if h.dense is not None), default=0.0)
     english = question.language == "en"
     unfocused = missing_in(focus_words(question.text), texts) if english else []
+    counted_figure = figure_for(counted_phrase(question.text), texts) if english else ""
+    # The passage that gives the number asked for is the answer's (``service._giving_first``).
+    best_text = next((text for text in texts if counted_figure and counted_figure in text), texts[0])
     counting = not english and question.wants == "number"
     no_figure = without_figure(counted_words(question.folded), texts) if counting else []
     return Relevance(coverage=best_cover if question.terms else 0.0,
                      missing=[t for t in question.terms if t not in found_anywhere],
-                     unknown=unknown, dense=dense, unanchored=_unanchored(names, texts[0]),
-                     unfocused=unfocused, no_figure=no_figure)
+                     unknown=unknown, dense=dense, unanchored=_unanchored(names, best_text),
+                     unfocused=unfocused, no_figure=no_figure, counted_figure=counted_figure)
 
 
 def _unanchored(names: list[tuple[str, list[str]]], best_text: str) -> list[str]:

@@ -95,6 +95,18 @@ def prefer_closest(found: list[Candidate], weight: float = COSINE_WEIGHT_ENGLISH
     return sorted(found, key=lambda c: -c.score)
 
 
+def prefer_figure(found: list[Candidate], figure: str) -> list[Candidate]:
+    """The candidates best first again, the first sentence that holds ``figure`` (folded
+    text around a number: ``abstain.Relevance.counted_figure``) now at the top. An English
+    "how many X" question answered because a passage gives a number of X should quote it,
+    even when another passage ranks higher."""
+    holding = next((c for c in found if figure and figure in fold_for_matching(c.text)), None)
+    if holding is None or holding is found[0]:
+        return found
+    holding.score = found[0].score
+    return [holding] + [c for c in found if c is not holding]
+
+
 def choose(found: list[Candidate]) -> list[Candidate]:
     """Best sentences, at most MAX_SENTENCES, in reading order."""
     if not found:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from chinese.bilingual import chinese_candidates
+from chinese.clean import fold_for_matching
 from chinese.script import to_simplified, to_traditional
 from embedding.model import Embedder
 from index import IndexError_, IndexStore
@@ -138,6 +139,8 @@ class Retriever:
         frequency = self.store.term_document_frequency(question.terms)
         weights = {t: idf(frequency[t], max(1, total)) for t in question.terms}
         relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
+        if relevance.counted_figure:
+            hits = answer.hits = _giving_first(hits, relevance.counted_figure)
         found = extract.candidates(question, hits[:k], weights)
         if self.policy.needs_sentence_check(question, relevance):
             if query_vector is None:
@@ -154,7 +157,7 @@ class Retriever:
             answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
         else:
             if question.language == "en":      # its best sentences were embedded by the sentence check
-                found = extract.prefer_closest(found)
+                found = extract.prefer_figure(extract.prefer_closest(found), relevance.counted_figure)
             self._write_answer(extract.choose(found), hits[:k], answer)
         answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
         return answer
@@ -188,6 +191,14 @@ class Retriever:
             if i not in numbers:
                 extra += 1
                 answer.citations.append(_citation(extra, hit))
+
+
+def _giving_first(hits: list[Hit], figure: str) -> list[Hit]:
+    """The hits with the passage that gives ``figure`` (``abstain.Relevance.counted_figure``:
+    a number of what an English "how many" question counts) moved to the top: of the top
+    passages, it is the one that answers."""
+    giving = next((h for h in hits if figure in fold_for_matching(h.chunk.keyword_text)), None)
+    return hits if giving is None else [giving] + [h for h in hits if h is not giving]
 
 
 def _as_asked(question: Question, word: str) -> str:

@@ -250,6 +250,54 @@ def test_english_question_about_something_no_passage_speaks_of(retriever):
 
 
 @pytest.mark.parametrize("question,counted", [
+    ("How many foreign-funded enterprises has the district attracted?", ["foreign", "funded", "enterprises"]),
+    ("How many of the province's COVID-19 testing institutions are in the zone?", ["covid", "testing", "institutions"]),
+    ("About how many reform documents were reviewed?", ["reform", "documents"]),
+    ("How much did the district invest in the laboratory?", []),      # no thing counted
+    ("What is the annual budget of the court?", []),                   # not a "how many" question
+])
+def test_what_an_english_number_question_counts(question, counted):
+    from retriever.focus import counted_phrase
+
+    assert counted_phrase(question) == counted
+
+
+def test_english_number_question_answered_where_a_passage_gives_its_figure(retriever):
+    """The sentence cosine of "How many foreign-funded enterprises …" (0.754) is under the
+    English threshold, as for some unanswerable questions; a number of the enterprises, in
+    a top passage, answers it all the same, and is what the answer quotes."""
+    from retriever.focus import figure_for
+
+    answer = retriever.ask("How many foreign-funded enterprises has the district attracted?")
+    assert answer.relevance.sentence < retriever.policy.min_sentence_english
+    assert "3500多家" in answer.relevance.counted_figure
+    assert not answer.abstained and "3500" in answer.answer.split("[")[0]
+    words = ["foreign", "funded", "enterprises"]
+    assert figure_for(words, ["累计引进外资企业3500多家"])                   # 外资 "foreign", 企业 "enterprise"
+    assert not figure_for(words, ["累计引进外资3500多家"])                    # the thing counted must be there
+    assert not figure_for(words, ["2019年外资企业经营情况"])                   # 年: a year counts no enterprises
+    assert not figure_for(["party", "members"], ["他以4,159高票击败取得1,239票的前民主党区议员"])  # votes
+    assert not figure_for(["patents"], ["发明专利授权量两项指标均居219家国家级开发区首位"])  # 219 counts zones
+    assert figure_for(["management", "powers"], ["省委深改委赋予32项省级管理权限"])
+    assert figure_for(["items"], ["建立两张清单"]) and not figure_for(["items"], ["建立一张清单"])  # 一张: "a"
+
+
+def test_passage_giving_the_number_counted_comes_first(retriever):
+    """Fused, a passage on the zone's reform plans outranks the one that gives the number
+    of powers granted; the answer cites that one first, and it is the best passage for the
+    name check too ("Xi Jinping" is in the passage giving the 242 applications)."""
+    question = "How many provincial-level management powers did the provincial reform commission grant?"
+    fused = retriever.search(retriever.prepare(question), k=10)
+    answer = retriever.ask(question)
+    assert "32項省級管理權限" not in fused[0].chunk.text
+    assert "32項省級管理權限" in answer.hits[0].chunk.text
+    assert answer.citations[0].chunk_id == answer.hits[0].chunk.id and "32" in answer.answer
+    assert {h.chunk.id for h in answer.hits} == {h.chunk.id for h in fused}   # reordered, nothing lost
+    answer = retriever.ask("How many new patent applications did the twelve private firms visited by Xi Jinping file?")
+    assert not answer.abstained and "242" in answer.answer
+
+
+@pytest.mark.parametrize("question,counted", [
     ("广州知识产权法院有多少名法官？", ["法官"]),
     ("区里集聚了多少家知识产权机构？", ["知识产权", "机构"]),
     ("新冠疫苗研发投入了多少资金？", ["资金"]),
