@@ -17,9 +17,9 @@ In:  the English question's text. Out: its focus words (``focus_words``), and of
 the ones a passage never mentions (``missing_in``); what a "how many" question counts
 (``counted_phrase``), and where a passage gives a number of it (``figure_for``). A
 question whose phrase has no clear head ("How much were new tax cuts ...", "What did the
-lab isolate?") gets no focus and is not judged. Only English questions: a Chinese question's focus is among its keywords,
-which the coverage signal already weighs. Measured: README, "English questions" (fourth
-round).
+lab isolate?") gets no focus and is not judged. Only English questions: a Chinese
+question's focus is among its keywords, which the coverage signal already weighs.
+Measured: README, "English questions" (fourth and eighth rounds).
 """
 from __future__ import annotations
 
@@ -70,13 +70,13 @@ def counted_phrase(question: str) -> list[str]:
 def figure_for(words: list[str], passages: list[str]) -> str:
     """Where a number in the (folded) passages counts the counted words ("" if nowhere):
     the text around the number, when its measure word counts things (家, 个, 项; not 元,
-    票, 年, %) and it is not 一 (一张清单: "a list"), the thing counted (the last word) stands right next to it, and the other
-    words within ``figures.WINDOW`` characters, in its sentence, all but one of them for
-    three or more. A word stands there when a Chinese word there is glossed with it (so
-    Chinese passages only). "foreign-funded enterprises" meets 外资企业3500多家 through
-    外资 "foreign investment" and 企业 "enterprise" ("funded" glosses neither); "patents"
-    does not meet 发明专利授权量”两项知识产权指标均居219家国家级经济技术开发区首位: 219
-    counts zones."""
+    票, 年, %) and it is not 一 (一张清单: "a list"), the thing counted (the last word)
+    stands right next to it, and the other words within ``figures.WINDOW`` characters, in
+    its sentence, all but one of them for three or more. A word stands there when a
+    Chinese word there is glossed with it (so Chinese passages only). "foreign-funded
+    enterprises" meets 外资企业3500多家 through 外资 "foreign investment" and 企业
+    "enterprise" ("funded" glosses neither); "patents" does not meet
+    发明专利授权量”两项知识产权指标均居219家国家级经济技术开发区首位: 219 counts zones."""
     if not words:
         return ""
     *modifiers, head = [stem_forms(w) for w in words]
