@@ -84,15 +84,17 @@ def figure_for(words: list[str], passages: list[str]) -> str:
     for figure in figures_in(passages):
         if (figure.measure and figure.measure not in CLASSIFIERS) or figure.number == "一":
             continue                      # 一张清单 is "a list": 一 with a measure word is an article
-        if _stands_in(head, figure.near(*_NEXT_TO)):
+        if head & _glossed(figure.near(*_NEXT_TO)):
             near = figure.near()
-            if sum(1 for stems in modifiers if _stands_in(stems, near)) >= needed:
+            glossed = _glossed(near)
+            if sum(1 for stems in modifiers if stems & glossed) >= needed:
                 return near
     return ""
 
 
-def _stands_in(stems: set[str], text: str) -> bool:
-    return any(stems & set(glosses_of(term).split()) for term in set(passage_terms(text)) if len(term) >= 2)
+def _glossed(text: str) -> set[str]:
+    """The stems of the CC-CEDICT glosses of the Chinese words (2+ characters) in a text."""
+    return {s for term in set(passage_terms(text)) if len(term) >= 2 for s in glosses_of(term).split()}
 
 
 def _asked(question: str, patterns: list[re.Pattern]) -> str:
@@ -137,7 +139,7 @@ def missing_in(words: list[str], passages: list[str]) -> list[str]:
     for folded in passages:
         if any(re.search(rf"\b{re.escape(w)}", folded) for w in words):
             return []
-        glossed = {s for term in set(passage_terms(folded)) if len(term) >= 2 for s in glosses_of(term).split()}
+        glossed = _glossed(folded)
         if any(stems & glossed for stems in wanted):
             return []
     return words
