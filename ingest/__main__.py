@@ -6,6 +6,7 @@ Exit status: 0 done; 1 done, but some files could not be read (listed); 2 nothin
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import shutil
 import sys
@@ -169,4 +170,9 @@ class _Progress:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Python's exit-time collection walks every object torch and transformers allocated: about
+    # 1 s after the work is done and printed. Frozen objects are skipped; all else (closing the
+    # index, atexit) runs as usual. Measured: README, "Ingest".
+    gc.freeze()
+    sys.exit(status)

@@ -5,6 +5,7 @@ Exit status: 0 ok; 2 no usable index or a bad question (message on stderr).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -141,4 +142,6 @@ def _pct(values: list[float], p: float) -> float:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    gc.freeze()   # skips the exit-time collection over torch's objects, as in ingest/__main__.py
+    sys.exit(status)
