@@ -47,6 +47,8 @@ class Lexicon:
     names: dict[str, list[str]]      # toneless pinyin of a proper name ("guangzhou") -> headwords
     stems: dict[str, tuple[str, ...]]   # sorted stems of a 2-3 word gloss ("clear custom") -> headwords
     glossed: dict[str, str]          # headword -> stems of all its short glosses ("通关" -> "clear custom")
+    senses: dict[str, tuple[str, ...]]   # headword -> its whole short glosses ("钟头" -> ("hour",))
+    common: frozenset[str]           # headwords with a reading that is not a proper name's (外国, 惠及)
 
     def lookup(self, phrase: str) -> list[str]:
         return list(dict.fromkeys(self.exact.get(phrase, []) + self.leading.get(phrase, [])
@@ -75,9 +77,11 @@ def _lexicon() -> Lexicon:
     stems: dict[str, list[str]] = defaultdict(list)
     glossed: dict[str, set[str]] = defaultdict(set)
     names: dict[str, list[str]] = defaultdict(list)
+    senses: dict[str, set[str]] = defaultdict(set)
+    common: set[str] = set()
     path = _dictionary_file()
     if path is None:
-        return Lexicon({}, {}, {}, {}, {}, {})
+        return Lexicon({}, {}, {}, {}, {}, {}, {}, frozenset())
     line_re = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.*)/$")
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -89,6 +93,8 @@ def _lexicon() -> Lexicon:
             # as their "pinyin", and "the district's IP reform" then named something unknown.
             if pinyin[:1].isupper() and len(word) >= 2 and re.search(r"[\u4e00-\u9fff]", word):
                 names["".join(re.findall(r"[a-z]+", pinyin.lower().replace("u:", "v")))].append(word)
+            elif not pinyin[:1].isupper():
+                common.add(word)
             for gloss in re.split(r"[/;]", glosses):
                 gloss = gloss.strip()
                 if gloss.startswith(("CL:", "variant of", "see ", "old variant", "surname ")):
@@ -98,6 +104,7 @@ def _lexicon() -> Lexicon:
                 if not words or len(words) > MAX_GLOSS_WORDS:
                     continue
                 exact[" ".join(words)].append(word)
+                senses[word].add(" ".join(words))
                 for n in range(1, min(len(words), MAX_PHRASE_WORDS)):
                     leading[" ".join(words[:n])].append(word)
                 if verb and len(words) == 3 and words[1] == "and":
@@ -108,7 +115,8 @@ def _lexicon() -> Lexicon:
                 glossed[word].update(_stem(w) for w in content if not w.isdigit())
     return Lexicon(dict(exact), dict(leading), dict(trailing), dict(names),
                    {key: tuple(words) for key, words in stems.items()},
-                   {word: " ".join(sorted(s)) for word, s in glossed.items()})
+                   {word: " ".join(sorted(s)) for word, s in glossed.items()},
+                   {word: tuple(s) for word, s in senses.items()}, frozenset(common))
 
 
 _DERIVATIONS = re.compile(r"(?:ational|ation|ion|ance|ence|ments?|ial|al|ing|ed|ies|es|s|ly|e)$")
@@ -154,6 +162,25 @@ def glosses_of(chinese_word: str) -> str:
     return _lexicon().glossed.get(chinese_word, "")
 
 
+def synonyms(chinese_word: str, max_sharing: int = 12) -> set[str]:
+    """Words of two or more characters that CC-CEDICT glosses with one of this word's
+    whole glosses: 钟头 -> 小时 ("hour"), 公司 -> 企业 ("company", "firm"). A gloss that
+    more than ``max_sharing`` headwords share ("to use") says too little to count."""
+    lexicon = _lexicon()
+    out: set[str] = set()
+    for sense in lexicon.senses.get(chinese_word, ()):
+        words = lexicon.exact.get(sense, [])
+        if len(words) <= max_sharing:
+            out.update(w for w in words if len(w) >= 2 and w != chinese_word)
+    return out
+
+
+def is_common_word(chinese_word: str) -> bool:
+    """Whether CC-CEDICT reads the word, at least once, as something other than a proper
+    name: jieba tags 外国 ("foreign country") and 惠及 ("to benefit") as names."""
+    return chinese_word in _lexicon().common
+
+
 # Past forms that no ending rule undoes (questions ask "how many were built?"); the
 # dictionary lists the verb under its base form ("to build" -> 建设, 建成).
 _IRREGULAR = {past: base for base, pasts in (
@@ -177,6 +204,7 @@ def word_forms(word: str) -> list[str]:
     american = re.sub(r"is(ations?|e|ed|es|ing)$", r"iz\1", word)
     american = {"licence": "license", "licences": "licenses", "programme": "program",
                 "programmes": "programs"}.get(american, american)
+    american = re.sub(r"([bt])re(s?)$", r"\1er\2", american)      # centre, metre, fibre
     forms.append(american)
     # Both spellings lose their endings: the -ise rule also turns enterprises, premises
     # and promises into words no dictionary lists.

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from chinese.clean import fold_for_matching
 
-from .figures import counted_words, without_figure
+from .figures import counted_words, giving_figure
 from .focus import counted_phrase, figure_for, focus_words, missing_in
 from .question import Question
 from .records import Hit
@@ -63,6 +63,7 @@ class Relevance:
     no_figure: list[str] = field(default_factory=list)    # what a Chinese question counts, no top passage gives a number for
     sentence: float | None = None        # best question-sentence cosine, when computed
     counted_figure: str = ""             # an English "how many X" question: where a top passage gives a number of X
+    figure_given: str = ""               # a Chinese one: where a top passage gives a number of X (or of a synonym)
     dense: float = 0.0                   # best passage cosine (reported, not decisive)
 
     @property
@@ -128,6 +129,7 @@ def unknown_entities(question: Question, corpus_text: str,
     if question.language == "en":
         return _unknown_in_english(question.text, corpus_text,
                                    english_names(question, corpus_text) if names is None else names)
+    from chinese.bilingual import is_common_word
     from chinese.tokenize import tagged
 
     out = []
@@ -139,6 +141,8 @@ def unknown_entities(question: Question, corpus_text: str,
         is_acronym = flag == "eng" and re.fullmatch(r"[a-z]{2,6}", word) and word.upper() in question.text
         is_year = re.fullmatch(r"(19|20)\d\d", word)
         if (is_entity or is_acronym or is_year) and word not in corpus_text:
+            if is_entity and is_common_word(word):
+                continue                  # jieba tags 外国 "foreign country" as a place
             out.append(word)
     return out
 
@@ -181,11 +185,13 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     # The passage that gives the number asked for is the answer's (``service._giving_first``).
     best_text = next((text for text in texts if counted_figure and counted_figure in text), texts[0])
     counting = not english and question.wants == "number"
-    no_figure = without_figure(counted_words(question.folded), texts) if counting else []
+    counted = counted_words(question.folded) if counting else []
+    figure_given = giving_figure(counted, texts)
     return Relevance(coverage=best_cover if question.terms else 0.0,
                      missing=[t for t in question.terms if t not in found_anywhere],
                      unknown=unknown, dense=dense, unanchored=_unanchored(names, best_text),
-                     unfocused=unfocused, no_figure=no_figure, counted_figure=counted_figure)
+                     unfocused=unfocused, no_figure=counted if counted and not figure_given else [],
+                     counted_figure=counted_figure, figure_given=figure_given)
 
 
 def _unanchored(names: list[tuple[str, list[str]]], best_text: str) -> list[str]:

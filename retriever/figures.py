@@ -8,11 +8,13 @@ counted is the noun phrase after the interrogative and its measure word (多少�
 几所**大学**, 投入了多少**资金**), or, when none follows, the one before it (**房价**是多少;
 X的面积有多大 -> X: words such as 面积, 比例, 时间 name the kind of figure, not what it
 is of). A passage gives a figure for it when one of its words stands within a few
-characters of a number in the same sentence ("集聚各类知识产权**机构**200余家").
+characters of a number in the same sentence ("集聚各类知识产权**机构**200余家"), or, failing
+that, a word CC-CEDICT glosses the same way (几个**钟头** -> 最短仅8.5个**小时**).
 
 In:  the question's folded text (Simplified, lower case). Out: the counted words
 (``counted_words``), and those words again when none of the passages gives a figure
-near them (``without_figure``). Questions whose counted thing cannot be found (多久一次,
+near them (``without_figure``), or the text around the figure that does (``giving_figure``,
+which the answer then quotes). Questions whose counted thing cannot be found (多久一次,
 排名第几, 减税多少) are not judged. Only Chinese questions: an English question's focus
 is checked by ``retriever.focus``. Measured: README, "Abstention thresholds".
 """
@@ -22,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from chinese.bilingual import synonyms
 from chinese.tokenize import passage_terms, query_terms, tagged
 
 # Measure words and units: after the interrogative they are skipped (多少名法官).
@@ -48,6 +51,7 @@ _NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*|第[一二三四五六七八九十�
                      + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")")
 _SENTENCE_END = re.compile(r"[。；！？;!?]")
 _MEASURE = re.compile(r"[万亿千百多余]?(.)")      # the character that follows a number (and its magnitude)
+SYNONYM_SHARING = 4      # a gloss shared by more headwords is too loose (12 let 公司 count for 企业 in hp-026)
 WINDOW = 20      # characters either side of a number (measured: README, "Abstention thresholds")
 
 
@@ -63,18 +67,33 @@ def counted_words(folded: str) -> list[str]:
 
 
 def without_figure(words: list[str], passages: list[str]) -> list[str]:
-    """The counted words, if no sentence of the (folded) passages has a number with one
-    of them, or a two-character word inside one (赔偿 for 赔偿金, 纬度 for 经纬度), within
-    ``WINDOW`` characters, or with a word's first character as its measure word (3席 for
-    席次, 66种 for 种类); else []."""
+    """The counted words if no sentence of the (folded) passages gives a figure for them
+    (``giving_figure``), else []."""
+    return words if words and not giving_figure(words, passages) else []
+
+
+def giving_figure(words: list[str], passages: list[str]) -> str:
+    """The text around the first number of the (folded) passages that gives a figure for
+    the counted words ("" if none): a number with one of them, a two-character word inside
+    one (赔偿 for 赔偿金, 纬度 for 经纬度) or a word CC-CEDICT glosses the same way (小时 for
+    钟头, ``chinese.bilingual.synonyms``) within ``WINDOW`` characters in its sentence, or
+    with a word's first character as its measure word (3席 for 席次, 66种 for 种类)."""
     if not words:
-        return []
+        return ""
     forms = set(words) | {t for w in words if len(w) > 2 for t in passage_terms(w) if len(t) == 2}
     measures = {w[0] for w in words}
+    given = _first_figure(forms, measures, passages)
+    if given:
+        return given
+    # Only then the dictionary (loading it takes 2 s in a process that has not yet).
+    return _first_figure({s for w in words for s in synonyms(w, SYNONYM_SHARING)}, set(), passages)
+
+
+def _first_figure(forms: set[str], measures: set[str], passages: list[str]) -> str:
     for figure in figures_in(passages):
         if any(f in figure.near() for f in forms) or figure.measure in measures:
-            return []
-    return words
+            return figure.near()
+    return ""
 
 
 @dataclass(frozen=True)

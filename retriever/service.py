@@ -158,6 +158,8 @@ class Retriever:
         else:
             if question.language == "en":      # its best sentences were embedded by the sentence check
                 found = extract.prefer_figure(extract.prefer_closest(found), relevance.counted_figure)
+            else:                               # "how many X": quote the sentence giving a number of X
+                found = extract.prefer_figure(found, relevance.figure_given)
             self._write_answer(extract.choose(found), hits[:k], answer)
         answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
         return answer

@@ -342,11 +342,32 @@ def test_chinese_number_question_without_a_figure_for_what_it_counts(retriever):
         assert not answer.abstained and figure in answer.answer
 
 
+def test_a_figure_for_a_word_the_dictionary_glosses_the_same_way(retriever):
+    """领补贴最快几个钟头能到手？ counts 钟头 "hour"; the report gives 8.5个小时 ("hour"). The
+    figure check used to abstain, and the answer must quote that sentence, not the top
+    passage's (held-out paraphrase zp-11, README "Abstention thresholds")."""
+    from chinese.bilingual import is_common_word, synonyms
+    from retriever.abstain import unknown_entities
+    from retriever.figures import giving_figure, without_figure
+
+    assert "小时" in synonyms("钟头", 4) and "企业" not in synonyms("公司", 4)   # "company" is shared too widely
+    assert "8.5个小时" in giving_figure(["钟头"], ["平均兑现时间只用10.5个工作日，最短仅8.5个小时"])
+    assert without_figure(["水费"], ["为企业节约电费3.29亿元"]) == ["水费"]        # "water bill" is not "electricity bill"
+    answer = retriever.ask("领补贴最快几个钟头能到手？")
+    assert not answer.abstained and "8.5个小时" in answer.answer
+    # jieba tags 外国 as a place; CC-CEDICT reads it "foreign (country)": no unknown name
+    assert is_common_word("外国") and not is_common_word("上海")
+    corpus = retriever.store.folded_text()
+    assert unknown_entities(parse_question("外国资本的公司一共来了多少家？"), corpus) == []
+    assert unknown_entities(parse_question("上海浦东新区的营商环境改革有哪些做法？"), corpus) == ["上海浦东新区"]
+
+
 def test_english_word_forms_and_pinyin_names():
     from chinese.bilingual import chinese_candidates, proper_names, word_forms
 
     assert "approve" in word_forms("approval") and "transfer" in word_forms("transferred")
     assert "organization" in word_forms("organisations") and "license" in word_forms("licences")
+    assert "center" in word_forms("centre") and "centers" in word_forms("centres")    # CC-CEDICT: 中心 "center"
     # -ise words that are no British spellings keep their own forms too
     assert "enterprise" in word_forms("enterprises") and "promise" in word_forms("promises")
     assert "build" in word_forms("built") and "hold" in word_forms("held")       # irregular past forms
