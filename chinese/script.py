@@ -40,3 +40,16 @@ def traditional_share(text: str) -> float:
 
 def is_traditional(text: str) -> bool:
     return traditional_share(text) > 0.05
+
+
+def with_digits(text: str) -> str:
+    """Chinese numerals written as digits (五百强 -> 500强, 两年 -> 2年), through ``cn2an``.
+    Reports mostly write numbers in digits; a question may not. Lengths change: use it to
+    compare, never for offsets."""
+    import warnings
+
+    import cn2an                     # 0.1 s, only when a question has a word worth checking
+
+    with warnings.catch_warnings():   # it warns of a numeral it leaves as is (百 alone)
+        warnings.simplefilter("ignore")
+        return cn2an.transform(text, "cn2an")

@@ -130,6 +130,7 @@ def unknown_entities(question: Question, corpus_text: str,
         return _unknown_in_english(question.text, corpus_text,
                                    english_names(question, corpus_text) if names is None else names)
     from chinese.bilingual import is_common_word
+    from chinese.script import with_digits
     from chinese.tokenize import tagged
 
     out = []
@@ -141,8 +142,8 @@ def unknown_entities(question: Question, corpus_text: str,
         is_acronym = flag == "eng" and re.fullmatch(r"[a-z]{2,6}", word) and word.upper() in question.text
         is_year = re.fullmatch(r"(19|20)\d\d", word)
         if (is_entity or is_acronym or is_year) and word not in corpus_text:
-            if is_entity and is_common_word(word):
-                continue                  # jieba tags 外国 "foreign country" as a place
+            if is_entity and (is_common_word(word) or with_digits(word) in corpus_text):
+                continue                  # jieba tags 外国 "foreign country" as a place; 五百强 is 500强
             out.append(word)
     return out
 

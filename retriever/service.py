@@ -9,12 +9,14 @@ Used by the command line (``__main__``) and the app (``ui``). Thread-safe for as
 from __future__ import annotations
 
 import gc
+import re
 import time
 from pathlib import Path
 
 from chinese.bilingual import chinese_candidates
 from chinese.clean import fold_for_matching
-from chinese.script import to_simplified, to_traditional
+from chinese.script import to_simplified, to_traditional, with_digits
+from chinese.tokenize import query_terms
 from embedding.model import Embedder
 from index import IndexError_, IndexStore
 
@@ -64,6 +66,11 @@ MESSAGES = {
         "en": "The reports never mention: {}",
     },
 }
+
+
+# A number in Chinese numerals: two or more of them (五百, 十二), or one that is not 一
+# alone (一共, 一般 hold no number; 两年 and 三年 do).
+_CHINESE_NUMBER = re.compile(r"[一二两三四五六七八九十百千万亿]{2,}|[二两三四五六七八九十]")
 
 
 def message(key: str, language: str) -> str:
@@ -121,7 +128,25 @@ class Retriever:
             bridged = [c for b in question.bridges for c in b.chinese]
             question.terms = list(dict.fromkeys(bridged)) + question.terms
             question.bigrams += [p for b in question.bridges for p in b.searched_as.values()]
+        else:
+            question.terms = self._with_digits_the_index_has(question.terms)
         return question
+
+    def _with_digits_the_index_has(self, terms: list[str]) -> list[str]:
+        """A question's word with Chinese numerals that no chunk contains, replaced by its
+        words in digits when every one of those is in the index: 世界五百强 finds 世界500强
+        (jieba keeps 五百强 one word, so as a keyword it matched nothing and lowered the
+        question's coverage). Words the index has as written (三旧, 一带一路) stay."""
+        numeral = [t for t in terms if len(t) > 1 and _CHINESE_NUMBER.search(t)]
+        if not numeral:
+            return terms
+        absent = {t for t, n in self.store.term_document_frequency(numeral).items() if n == 0}
+        out = []
+        for term in terms:
+            digits = query_terms(with_digits(term)) if term in absent else []
+            found = digits and all(self.store.term_document_frequency(digits).values())
+            out += digits if found else [term]
+        return list(dict.fromkeys(out))
 
     def search(self, question: Question, k: int = 10, exclude=frozenset(), timing: dict | None = None) -> list[Hit]:
         return self.searcher.search(question, k=k, exclude=exclude, timing=timing)

@@ -362,6 +362,24 @@ def test_a_figure_for_a_word_the_dictionary_glosses_the_same_way(retriever):
     assert unknown_entities(parse_question("上海浦东新区的营商环境改革有哪些做法？"), corpus) == ["上海浦东新区"]
 
 
+def test_chinese_numerals_meet_the_digits_of_the_report(retriever):
+    """The report writes 世界500强; a question may write 五百强, which jieba keeps as one
+    word that no chunk contains: it used to lower the question's coverage and be taken
+    for a name the report never mentions."""
+    from chinese.script import with_digits
+    from retriever.abstain import unknown_entities
+
+    assert with_digits("五百强") == "500强" and with_digits("两年") == "2年"
+    question = retriever.prepare("世界五百强企业项目有多少个？")
+    assert "500" in question.terms and "五百强" not in question.terms
+    assert unknown_entities(question, retriever.store.folded_text()) == []
+    answer = retriever.ask("世界五百强企业项目有多少个？")
+    assert not answer.abstained and "170多个" in answer.answer
+    # words the index has as written, and 一 alone (一共 holds no number), stay
+    assert {"一带", "一路"} <= set(retriever.prepare("一带一路建设有哪些成果？").terms)
+    assert "一共" in retriever.prepare("外资企业一共来了多少家？").terms
+
+
 def test_english_word_forms_and_pinyin_names():
     from chinese.bilingual import chinese_candidates, proper_names, word_forms
 
