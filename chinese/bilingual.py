@@ -162,10 +162,10 @@ def glosses_of(chinese_word: str) -> str:
     return _lexicon().glossed.get(chinese_word, "")
 
 
-def synonyms(chinese_word: str, max_sharing: int = 12) -> set[str]:
+def synonyms(chinese_word: str, max_sharing: int = 4) -> set[str]:
     """Words of two or more characters that CC-CEDICT glosses with one of this word's
-    whole glosses: 钟头 -> 小时 ("hour"), 公司 -> 企业 ("company", "firm"). A gloss that
-    more than ``max_sharing`` headwords share ("to use") says too little to count."""
+    whole glosses: 钟头 -> 小时, 钟点 ("hour"). A gloss that more than ``max_sharing``
+    headwords share says too little to count: "company" (公司, 企业 and 10 more)."""
     lexicon = _lexicon()
     out: set[str] = set()
     for sense in lexicon.senses.get(chinese_word, ()):
