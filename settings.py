@@ -20,5 +20,11 @@ def sentence_pieces() -> bool:
     return os.environ.get("RAG_PIECES", "1").strip().lower() not in ("0", "no", "false", "off")
 
 
+def cache_root() -> Path:
+    """$RAG_MODEL_CACHE, else ~/.cache/reportqa/models: the model folder and the read
+    dictionary are built there once per machine."""
+    return Path(os.environ.get("RAG_MODEL_CACHE") or Path.home() / ".cache" / "reportqa" / "models")
+
+
 def max_file_bytes() -> int:
     return int(float(os.environ.get("RAG_MAX_FILE_MB", "50")) * 1024 * 1024)

