@@ -100,10 +100,10 @@ def _lexicon() -> Lexicon:
 
 
 def _stored_lexicon_file(path: Path) -> Path:
-    """Named by the dictionary file and this module's code, so either changing makes a new one."""
-    stat = path.stat()
-    key = hashlib.sha256(f"{path}|{stat.st_size}|{stat.st_mtime_ns}|".encode()
-                         + Path(__file__).read_bytes()).hexdigest()[:16]
+    """Named by the dictionary's content and this module's code (hashing both takes about
+    20 ms), so either changing makes a new one, and every install of the same versions
+    shares one."""
+    key = hashlib.sha256(path.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
     return settings.cache_root() / f"cedict-lexicon-{key}.marshal"
 
 
