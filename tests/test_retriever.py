@@ -322,21 +322,21 @@ def test_what_a_chinese_number_question_counts(question, counted):
 def test_chinese_number_question_without_a_figure_for_what_it_counts(retriever):
     """The report names the IP court, but gives no number of judges: coverage and the
     sentence cosine both pass, and an unrelated number used to be quoted."""
-    from retriever.figures import without_figure
+    from retriever.figures import giving_figure
 
     answer = retriever.ask("广州知识产权法院有多少名法官？")
     assert "廣州知識產權法院" in "".join(h.chunk.text for h in answer.hits[:3])
     assert answer.abstained
     assert answer.warnings == ["最接近的段落都没有给出这个数字：法官"]
     assert retriever.ask("廣州知識產權法院有多少名法官？").warnings == ["最接近的段落都沒有給出這個數字：法官"]
-    # a number within 20 characters of the word, in the same sentence, is a figure for it
-    assert without_figure(["机构"], ["集聚各类知识产权机构200余家"]) == []
-    assert without_figure(["机构"], ["集聚各类知识产权机构。全年200余家"]) == ["机构"]
-    assert without_figure(["小区"], ["建立垃圾分类样板小区六十个"]) == []             # Chinese numerals with a unit
-    assert without_figure(["小区"], ["一是建立垃圾分类样板小区"]) == ["小区"]          # 一是 counts nothing
-    assert without_figure(["赔偿金"], ["法院判决赔偿1000元"]) == []                      # 赔偿, inside 赔偿金
-    assert without_figure(["席次"], ["民主进步党获得68席、亲民党获得3席"]) == []          # 席 as the measure word
-    assert without_figure(["法官"], ["法院受理案件3000件"]) == ["法官"]
+    # a number within 20 characters of the word, in the same sentence, gives a figure for it
+    assert giving_figure(["机构"], ["集聚各类知识产权机构200余家"])
+    assert not giving_figure(["机构"], ["集聚各类知识产权机构。全年200余家"])
+    assert giving_figure(["小区"], ["建立垃圾分类样板小区六十个"])             # Chinese numerals with a unit
+    assert not giving_figure(["小区"], ["一是建立垃圾分类样板小区"])          # 一是 counts nothing
+    assert giving_figure(["赔偿金"], ["法院判决赔偿1000元"])                      # 赔偿, inside 赔偿金
+    assert giving_figure(["席次"], ["民主进步党获得68席、亲民党获得3席"])          # 席 as the measure word
+    assert not giving_figure(["法官"], ["法院受理案件3000件"])
     for question, figure in (("区里集聚了多少家知识产权机构？", "200余家"), ("全区高层次人才有多少人？", "925人")):
         answer = retriever.ask(question)
         assert not answer.abstained and figure in answer.answer
@@ -348,11 +348,11 @@ def test_a_figure_for_a_word_the_dictionary_glosses_the_same_way(retriever):
     passage's (held-out paraphrase zp-11, README "Abstention thresholds")."""
     from chinese.bilingual import is_common_word, synonyms
     from retriever.abstain import unknown_entities
-    from retriever.figures import giving_figure, without_figure
+    from retriever.figures import giving_figure
 
     assert "小时" in synonyms("钟头", 4) and "企业" not in synonyms("公司", 4)   # "company" is shared too widely
     assert "8.5个小时" in giving_figure(["钟头"], ["平均兑现时间只用10.5个工作日，最短仅8.5个小时"])
-    assert without_figure(["水费"], ["为企业节约电费3.29亿元"]) == ["水费"]        # "water bill" is not "electricity bill"
+    assert not giving_figure(["水费"], ["为企业节约电费3.29亿元"])        # "water bill" is not "electricity bill"
     answer = retriever.ask("领补贴最快几个钟头能到手？")
     assert not answer.abstained and "8.5个小时" in answer.answer
     # jieba tags 外国 as a place; CC-CEDICT reads it "foreign (country)": no unknown name
