@@ -78,7 +78,7 @@ def _normalise_gloss(gloss: str) -> str:
 def _lexicon() -> Lexicon:
     """The dictionary, read once per machine into the cache folder (``settings.cache_root``)
     and loaded from there afterwards: reading the text file takes 2.4-3.8 s here, loading
-    the stored tables about 0.5 s. ``marshal`` holds only plain values, so a damaged or
+    the stored tables 0.2-0.3 s. ``marshal`` holds only plain values, so a damaged or
     foreign file cannot run code; it is read again from the text file then."""
     path = _dictionary_file()
     if path is None:

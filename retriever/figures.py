@@ -15,7 +15,8 @@ In:  the question's folded text (Simplified, lower case). Out: the counted words
 (``counted_words``), and the text around the first figure the passages give for them
 (``giving_figure``: "" if none, and the answer is vetoed; else the answer quotes it).
 Questions whose counted thing cannot be found (多久一次, 排名第几, 减税多少) are not judged.
-Only Chinese questions: an English question's focus is checked by ``retriever.focus``. Measured: README, "Abstention thresholds".
+Only Chinese questions: an English question's focus is checked by ``retriever.focus``.
+Measured: README, "Abstention thresholds".
 """
 from __future__ import annotations
 
