@@ -43,7 +43,7 @@ from chinese.clean import fold_for_matching
 
 from .figures import counted_words, giving_figure
 from .focus import counted_phrase, figure_for, focus_words, missing_in
-from .question import Question
+from .question import Question, without_speech
 from .records import Hit
 from .search import idf
 
@@ -134,7 +134,7 @@ def unknown_entities(question: Question, corpus_text: str,
     from chinese.tokenize import tagged
 
     out = []
-    for word, flag in tagged(question.folded):
+    for word, flag in tagged(without_speech(question.folded, asking=False)):   # not 镇里, 区里
         word = word.strip()
         if len(word) < 2:
             continue
@@ -186,7 +186,7 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     # The passage that gives the number asked for is the answer's (``service._giving_first``).
     best_text = next((text for text in texts if counted_figure and counted_figure in text), texts[0])
     counting = not english and question.wants == "number"
-    counted = counted_words(question.folded) if counting else []
+    counted = counted_words(without_speech(question.folded, asking=False)) if counting else []
     figure_given = giving_figure(counted, texts)
     return Relevance(coverage=best_cover if question.terms else 0.0,
                      missing=[t for t in question.terms if t not in found_anywhere],

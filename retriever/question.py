@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from chinese.clean import fold_for_matching, strip_pinyin_debris
 from chinese.script import is_traditional
-from chinese.tokenize import char_bigrams, query_terms
+from chinese.tokenize import char_bigrams, query_terms, tagged
 
 MAX_QUESTION_CHARS = 500   # longer input is cut before retrieval; the UI says so
 
@@ -19,9 +19,9 @@ class BadQuestion(ValueError):
 
 # What a question asks for, by its interrogative: the answer sentence should contain it.
 _WANTS = [
-    ("number", re.compile(r"多少|几[个项家次年天倍名条所]|几|多大|多高|多长|多远|多久|比例|百分之|how many|how much|what percentage", re.I)),
-    ("date", re.compile(r"何时|什么时候|哪一年|哪年|哪天|哪个月|when|what year", re.I)),
-    ("name", re.compile(r"谁|哪位|哪个|哪家|哪些|哪一|什么名|叫什么|who|which", re.I)),
+    ("number", re.compile(r"多少|(?<!哪)几|多大|多高|多长|多远|多久|比例|百分之|how many|how much|what percentage", re.I)),
+    ("date", re.compile(r"何时|什么时候|啥时候|哪一年|哪年|哪天|哪个月|when|what year", re.I)),
+    ("name", re.compile(r"谁|哪位|哪个|哪家|哪些|哪一|哪几|什么名|叫什么|叫啥|啥名|who|which", re.I)),
 ]
 _NUMBER = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)*\s*(?:%|％|万|亿|千|百|个|项|家|天|年|倍|名|条|所|余|多)?"
                      r"|[一二三四五六七八九十百千万两]+(?:个|项|家|天|年|倍|名|条|所)")
@@ -39,6 +39,16 @@ _NOT_TOPIC = re.compile(
 # ("author" in CC-CEDICT's English). Only such questions are rewritten: where a work is
 # named (理想国为谁所写的？) its passage says 所著 as often as 作者, and an extra keyword the
 # passage lacks would lower its coverage.
+# Words of speech that name no topic, which a report never writes: where the asker stands
+# (区里 "in the district", 省里, 这儿; a report says 全区, 我区 or nothing) and how they ask
+# (为啥, 咋样, 啥时候; 第几, 哪几个, 几层, 多长时间: jieba keeps an interrogative with its
+# measure word as one word). As keywords they matched nothing and only lowered the coverage
+# of the questions the report answers; 区里 also stood as the counted thing of 区里占多大一块
+# and, tagged a place (镇里), as an unknown name. README, "Abstention thresholds", eleventh round.
+_DEICTIC = frozenset("这里 这儿 那里 那儿 这边 那边 区里 省里 市里 县里 镇里 乡里".split())
+_SPOKEN_ASKING = frozenset("""啥 为啥 干啥 干嘛 干吗 咋 咋样 咋办 怎么样 怎么办 啥时候 为何 何时 多久 多长时间
+哪里 哪儿 第几 哪几""".split())
+_ASKING_WITH_MEASURE = re.compile(r"(?:哪|哪一|哪几|几|第几|多少)[个项家次年天倍名条所层级种类份位件批届期座回]")
 _AUTHORSHIP = re.compile(
     r"(?:是|由)?(?:谁|哪些人|哪位|什么人)(?:所)?(?:写|撰写|执笔|起草|编写|撰)(?:了|的)?"
     r"|出自(?:谁|何人)(?:之)?手|写(?:这篇|本篇|该)?(?:文章|报告)?的(?:人)?(?:是谁|有谁|是哪些人)"
@@ -83,10 +93,22 @@ def parse_question(raw: str) -> Question:
 
 def topic_words(text: str) -> str:
     """The question (folded, or English as written) without the words that name no
-    topic (``_NOT_TOPIC``); one that only asks who wrote the text asks for its 作者."""
+    topic (``_NOT_TOPIC``, ``without_speech``); one that only asks who wrote the text asks
+    for its 作者."""
     if _AUTHORSHIP.search(text) and not query_terms(_NOT_TOPIC.sub(" ", _AUTHORSHIP.sub(" ", text))):
         text = _AUTHORSHIP.sub(lambda m: " author " if m.group(0).isascii() else "作者", text)
-    return _NOT_TOPIC.sub(" ", text)
+    return without_speech(_NOT_TOPIC.sub(" ", text))
+
+
+def without_speech(folded: str, asking: bool = True) -> str:
+    """The folded question with the spoken words that name no topic blanked out: where it
+    is asked from (区里, 这儿) and, unless ``asking`` is False, how it asks (为啥, 第几, 几层).
+    The interrogatives stay for those that look for them (``retriever.figures``)."""
+    if not re.search(r"[\u4e00-\u9fff]", folded):
+        return folded
+    def spoken(word: str) -> bool:
+        return word in _DEICTIC or (asking and (word in _SPOKEN_ASKING or bool(_ASKING_WITH_MEASURE.fullmatch(word))))
+    return "".join(" " if spoken(w) else w for w, _ in tagged(folded))
 
 
 def detect_language(text: str) -> str:

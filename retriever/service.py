@@ -143,7 +143,9 @@ class Retriever:
         absent = {t for t, n in self.store.term_document_frequency(numeral).items() if n == 0}
         out = []
         for term in terms:
-            digits = query_terms(with_digits(term)) if term in absent else []
+            written = with_digits(term) if term in absent else ""
+            # A fraction's digits (五分之二 -> 2/5 -> "2", "5") would search any 2 and 5.
+            digits = query_terms(written) if written and "/" not in written else []
             found = digits and all(self.store.term_document_frequency(digits).values())
             out += digits if found else [term]
         return list(dict.fromkeys(out))

@@ -378,6 +378,9 @@ def test_chinese_numerals_meet_the_digits_of_the_report(retriever):
     # words the index has as written, and 一 alone (一共 holds no number), stay
     assert {"一带", "一路"} <= set(retriever.prepare("一带一路建设有哪些成果？").terms)
     assert "一共" in retriever.prepare("外资企业一共来了多少家？").terms
+    # a fraction is not searched as its digits (五分之二 -> 2/5 would look for any 2 and 5)
+    fraction = retriever.prepare("日产能占全国的四分之一吗？").terms
+    assert "1" not in fraction and "4" not in fraction
 
 
 def test_english_word_forms_and_pinyin_names():
@@ -439,6 +442,23 @@ def test_words_that_point_at_the_report_or_ask_for_a_person_are_not_keywords(ret
     finally:
         retriever.searcher.glosses.search = search
     assert "article" not in searched[0] and "authors" in searched[0]    # the glossed view too
+
+
+def test_spoken_words_that_name_no_topic_are_not_keywords(retriever):
+    """区里 ("in the district"), 这儿 and the spoken interrogatives (为啥, 第几, 哪几个, 几层)
+    never stand in a report: as keywords they left the questions it answers looking
+    uncovered, and 区里 was taken for the thing whose share is asked."""
+    assert parse_question("区里图书馆是怎么建的？").terms == ["图书馆", "建"]
+    assert parse_question("河长制在市里考核排第几？").terms[-2:] == ["考核", "排"]
+    assert parse_question("网格化管理分了几层？").terms == ["网格化", "管理", "分"]
+    assert "为啥" not in parse_question("为啥要单独设一个营商环境改革局？").terms
+    assert "社区" in parse_question("社区里有多少人？").terms          # 社区里 is not 区里
+    assert parse_question("开发区在国内哪几个方面是第一个吃螃蟹的？").wants == "name"   # which, not how many
+    assert parse_question("这项政策啥时候开始的？").wants == "date"
+    library = retriever.ask("区里图书馆是怎么建的？")
+    assert not library.abstained and "总分馆" in library.answer
+    share = retriever.ask("全国检测试剂的产量里区里占多大一块？")      # counted thing: none, not 区里
+    assert not share.abstained and "1/4" in share.answer
 
 
 @pytest.mark.parametrize("question", ["这篇报告是谁写的？", "這篇文章是由誰撰寫的？", "Who wrote the article?"])
