@@ -39,6 +39,11 @@ _NOT_TOPIC = re.compile(
 # ("author" in CC-CEDICT's English). Only such questions are rewritten: where a work is
 # named (理想国为谁所写的？) its passage says 所著 as often as 作者, and an extra keyword the
 # passage lacks would lower its coverage.
+_AUTHORSHIP = re.compile(
+    r"(?:是|由)?(?:谁|哪些人|哪位|什么人)(?:所)?(?:写|撰写|执笔|起草|编写|撰)(?:了|的)?"
+    r"|出自(?:谁|何人)(?:之)?手|写(?:这篇|本篇|该)?(?:文章|报告)?的(?:人)?(?:是谁|有谁|是哪些人)"
+    r"|\bwho\s+(?:wrote|authored|penned|drafted|has\s+written|have\s+written)\b|\bwritten\s+by\s+whom\b"
+    r"|\bwriters?\b", re.I)
 # Words of speech that name no topic, which a report never writes: where the asker stands
 # (区里 "in the district", 省里, 这儿; a report says 全区, 我区 or nothing) and how they ask
 # (为啥, 咋样, 啥时候; 第几, 哪几个, 几层, 多长时间: jieba keeps an interrogative with its
@@ -49,11 +54,6 @@ _DEICTIC = frozenset("这里 这儿 那里 那儿 这边 那边 区里 省里 �
 _SPOKEN_ASKING = frozenset("""啥 为啥 干啥 干嘛 干吗 咋 咋样 咋办 怎么样 怎么办 啥时候 为何 何时 多久 多长时间
 哪里 哪儿 第几 哪几""".split())
 _ASKING_WITH_MEASURE = re.compile(r"(?:哪|哪一|哪几|几|第几|多少)[个项家次年天倍名条所层级种类份位件批届期座回]")
-_AUTHORSHIP = re.compile(
-    r"(?:是|由)?(?:谁|哪些人|哪位|什么人)(?:所)?(?:写|撰写|执笔|起草|编写|撰)(?:了|的)?"
-    r"|出自(?:谁|何人)(?:之)?手|写(?:这篇|本篇|该)?(?:文章|报告)?的(?:人)?(?:是谁|有谁|是哪些人)"
-    r"|\bwho\s+(?:wrote|authored|penned|drafted|has\s+written|have\s+written)\b|\bwritten\s+by\s+whom\b"
-    r"|\bwriters?\b", re.I)
 _DATE = re.compile(r"\d{4}\s*年(?:\d{1,2}\s*月)?(?:\d{1,2}\s*日)?|\d{1,2}\s*月\d{1,2}\s*日|[一二三四五六七八九十]+届")
 
 
@@ -106,9 +106,11 @@ def without_speech(folded: str, asking: bool = True) -> str:
     The interrogatives stay for those that look for them (``retriever.figures``)."""
     if not re.search(r"[\u4e00-\u9fff]", folded):
         return folded
-    def spoken(word: str) -> bool:
-        return word in _DEICTIC or (asking and (word in _SPOKEN_ASKING or bool(_ASKING_WITH_MEASURE.fullmatch(word))))
-    return "".join(" " if spoken(w) else w for w, _ in tagged(folded))
+    return "".join(" " if _spoken(w, asking) else w for w, _ in tagged(folded))
+
+
+def _spoken(word: str, asking: bool) -> bool:
+    return word in _DEICTIC or (asking and (word in _SPOKEN_ASKING or bool(_ASKING_WITH_MEASURE.fullmatch(word))))
 
 
 def detect_language(text: str) -> str:
