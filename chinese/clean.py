@@ -158,6 +158,24 @@ def fold_for_matching(text: str) -> str:
     return to_simplified(text.translate(_FOLD)).lower()
 
 
+# A short Han word in brackets inside a Han phrase is an alternative or an optional part:
+# 纪（工）委书记 is 纪委书记 or 纪工委书记, 河（湖）长制 is 河长制 or 河湖长制. The display keeps
+# the brackets; keyword matching also reads the phrase without them (``bracket_readings``).
+_INLINE_BRACKET = re.compile(rf"([{HAN}]{{1,8}})[(（]([{HAN}]{{1,3}})[)）](?=([{HAN}]{{1,8}}))")
+
+
+def bracket_readings(text: str) -> str:
+    """The phrases around short inline brackets, read without the brackets both ways,
+    one per line ("" if there are none): 推行镇街纪（工）委书记专职化 ->
+    "推行镇街纪委书记专职化\n推行镇街纪工委书记专职化". Longer brackets, or ones next
+    to punctuation, digits or Latin letters (（2020）, （IP）, （一）), are left alone."""
+    readings = []
+    for m in _INLINE_BRACKET.finditer(text):
+        before, inside, after = m.groups()
+        readings += [before + after, before + inside + after]
+    return "\n".join(readings)
+
+
 @dataclass
 class CleaningReport:
     """What cleaning found in one document, shown to the user in the reports list."""

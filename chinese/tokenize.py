@@ -14,7 +14,11 @@ import functools
 import logging
 import re
 
-from .clean import fold_for_matching
+from .clean import bracket_readings, fold_for_matching
+
+# What ``passage_terms`` emits. Bump it when that changes: the next ingest then cuts every
+# chunk's terms anew (``ingest.pipeline``), so an index needs no --rebuild. 2: bracket readings.
+TERMS_VERSION = "2"
 
 _WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff]")
 
@@ -42,9 +46,20 @@ def _keep(token: str) -> bool:
 
 def passage_terms(text: str, bigrams_of: str = "") -> list[str]:
     """Terms of a passage, for indexing (search mode: words plus their sub-words), and
-    the character bigrams of ``bigrams_of`` (the passage's own text)."""
-    words = [t for t in _jieba().cut_for_search(fold_for_matching(text), HMM=False) if _keep(t.strip())]
-    return words + char_bigrams(bigrams_of)
+    the character bigrams of ``bigrams_of`` (the passage's own text). A phrase with a
+    short word in brackets (纪（工）委书记) adds the terms its readings without them have
+    and the text lacks (纪委, 纪工委: ``clean.bracket_readings``), once each, so
+    that the phrase's other words do not count twice."""
+    terms = _search_words(text) + char_bigrams(bigrams_of)
+    readings = bracket_readings(text)
+    if readings:
+        known = set(terms)
+        terms += [t for t in dict.fromkeys(_search_words(readings) + char_bigrams(readings)) if t not in known]
+    return terms
+
+
+def _search_words(text: str) -> list[str]:
+    return [t for t in _jieba().cut_for_search(fold_for_matching(text), HMM=False) if _keep(t.strip())]
 
 
 def char_bigrams(text: str) -> list[str]:

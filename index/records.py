@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chinese.clean import bracket_readings
+
 
 @dataclass
 class Document:
@@ -46,6 +48,14 @@ class Chunk:
         The dense side embeds ``text`` alone: the title, the same in every chunk of a
         report, only blurs the vectors (README, "Choosing the chunk size")."""
         return "\n".join(part for part in (self.title, self.section, self.text) if part)
+
+    @property
+    def matching_text(self) -> str:
+        """``keyword_text``, then the text's phrases with short inline brackets read
+        without them (纪（工）委书记 -> 纪委书记, 纪工委书记: ``chinese.clean.bracket_readings``),
+        for checking whether the passage contains a word."""
+        readings = bracket_readings(self.text)
+        return f"{self.keyword_text}\n{readings}" if readings else self.keyword_text
 
 
 @dataclass

@@ -269,14 +269,12 @@ class IndexStore:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self._conn().execute(
-            f"SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title"
-            f" FROM chunks c JOIN documents d USING (doc_id) WHERE c.id IN ({marks})", ids)
+            f"{_CHUNK_ROWS} WHERE c.id IN ({marks})", ids)
         return {r[0]: _chunk(r) for r in rows}
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         rows = self._conn().execute(
-            "SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title"
-            " FROM chunks c JOIN documents d USING (doc_id) WHERE c.doc_id=? ORDER BY ord", (doc_id,))
+            f"{_CHUNK_ROWS} WHERE c.doc_id=? ORDER BY ord", (doc_id,))
         return [_chunk(r) for r in rows]
 
     def folded_text(self) -> str:
@@ -288,8 +286,8 @@ class IndexStore:
         cached = getattr(self, "_folded", None)
         if cached and cached[0] == generation:
             return cached[1]
-        rows = self._conn().execute("SELECT d.title, c.section, c.text FROM chunks c JOIN documents d USING (doc_id)")
-        text = fold_for_matching("\n".join("\n".join(r) for r in rows))
+        rows = self._conn().execute(_CHUNK_ROWS)
+        text = fold_for_matching("\n".join(_chunk(r).matching_text for r in rows))
         self._folded = (generation, text)
         return text
 
@@ -554,6 +552,16 @@ class _Writer:
                 self._add_vector(piece_hash, vectors)
         self.changed = True
 
+    def set_terms(self, terms: dict[int, list[str]]) -> None:
+        """Replace the keyword terms of existing chunks (chunk id -> terms)."""
+        for chunk_id, chunk_terms in terms.items():
+            self.conn.execute("DELETE FROM chunk_terms WHERE rowid = ?", (chunk_id,))
+            self.conn.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (chunk_id, " ".join(chunk_terms)))
+        self.changed |= bool(terms)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def _add_vector(self, text_hash: str, vectors: dict[str, np.ndarray]) -> None:
         if text_hash in vectors:
             self.conn.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
@@ -580,6 +588,10 @@ class _Writer:
 def _document(r) -> Document:
     return Document(doc_id=r[0], title=r[1], source=r[2], origin=r[3], content_hash=r[4], text=r[5],
                     cleaning=json.loads(r[6]), ingested_at=r[7], chunk_count=r[8])
+
+
+_CHUNK_ROWS = ("SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title"
+               " FROM chunks c JOIN documents d USING (doc_id)")
 
 
 def _chunk(r) -> Chunk:

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import settings
-from chinese.tokenize import passage_terms
+from chinese.tokenize import TERMS_VERSION, passage_terms
 from index import Chunk, Document, IndexStore, IngestLock
 from index.store import sha256_text
 
@@ -44,6 +44,7 @@ class IngestSummary:
     chunks_total: int = 0
     chunks_written: int = 0
     embedded: int = 0                                        # texts sent to the model
+    terms_recut: int = 0                                     # chunks whose keyword terms older code had cut
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -59,7 +60,7 @@ class IngestSummary:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.moved or self.removed)
+        return bool(self.added or self.updated or self.moved or self.removed or self.terms_recut)
 
 
 @dataclass
@@ -104,6 +105,12 @@ def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int, pieces: bool
                   start=c.start, end=c.end, text=c.text,
                   title=doc.title, pieces=piece_spans(c.text) if pieces else [])
             for i, c in enumerate(chunk_paragraphs(structured.paragraphs, max_chars))]
+
+
+def chunk_terms(chunk: Chunk) -> list[str]:
+    """What the keyword index holds for a chunk: the words of its title, section and text,
+    and the character bigrams of its text."""
+    return passage_terms(chunk.keyword_text, chunk.text)
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path], list[dict]]:
@@ -164,10 +171,15 @@ class Ingestor:
         summary = IngestSummary()
         store = IndexStore(self.data_dir, create=True)
         pending, removals, moves = plan(store, summary)
-        terms = {id(item): [passage_terms(c.keyword_text, c.text) for c in item.chunks] for item in pending}
+        terms = {id(item): [chunk_terms(c) for c in item.chunks] for item in pending}
         vectors = self._embed(store, pending, summary)
         dim = len(next(iter(vectors.values()))) if vectors else None
         with store.writer(self.embedder.name, dim, replace_all=self.options.rebuild) as w:
+            if store.meta("keywords") != TERMS_VERSION:     # terms cut by older code
+                recut = {c.id: chunk_terms(c) for doc_id in store.document_states() for c in store.chunks_of(doc_id)}
+                w.set_terms(recut)
+                w.set_meta("keywords", TERMS_VERSION)
+                summary.terms_recut = len(recut)
             for doc_id in removals:
                 w.remove_document(doc_id)
             for doc_id, source in moves:

@@ -173,7 +173,7 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
         return Relevance(0.0, list(question.terms), unknown)
     weights = {t: idf(document_frequency.get(t, 0), total) for t in question.terms}
     mass = sum(weights.values()) or 1.0
-    texts = [fold_for_matching(hit.chunk.keyword_text) for hit in hits[:top]]
+    texts = [fold_for_matching(hit.chunk.matching_text) for hit in hits[:top]]
     best_cover, found_anywhere = 0.0, set()
     for text in texts:
         found = {t for t in question.terms if t in text}

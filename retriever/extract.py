@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chinese.clean import fold_for_matching
+from chinese.clean import bracket_readings, fold_for_matching
 from chinese.sentences import sentence_spans
 
 from .question import Question, has_wanted, wanted_spans
@@ -53,9 +53,9 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], p
             sentence = text[a:b]
             if len(sentence) < MIN_SENTENCE_CHARS:
                 continue
-            folded = fold_for_matching(sentence)
-            term_share = sum(w for t, w in weights.items() if t in folded) / mass
-            bigram_share = len(q_bigrams & _bigrams(folded)) / max(1, len(q_bigrams))
+            read = fold_for_matching(f"{sentence}\n{bracket_readings(sentence)}")   # 河（湖）长制: 河长制 too
+            term_share = sum(w for t, w in weights.items() if t in read) / mass
+            bigram_share = len(q_bigrams & _bigrams(read)) / max(1, len(q_bigrams))
             score = term_share + 0.5 * bigram_share + 0.15 / (h + 1)
             if question.wants in ("number", "date"):
                 score += 0.3 if has_wanted(question.wants, sentence) else -0.3

@@ -226,7 +226,7 @@ def _giving_first(hits: list[Hit], figure: str) -> list[Hit]:
     """The hits with the passage that gives ``figure`` (``abstain.Relevance.counted_figure``:
     a number of what an English "how many" question counts) moved to the top: of the top
     passages, it is the one that answers."""
-    giving = next((h for h in hits if figure in fold_for_matching(h.chunk.keyword_text)), None)
+    giving = next((h for h in hits if figure in fold_for_matching(h.chunk.matching_text)), None)
     return hits if giving is None else [giving] + [h for h in hits if h is not giving]
 
 

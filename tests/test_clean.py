@@ -1,7 +1,7 @@
 """Each cleaning rule, on real snippets of the seed report."""
 import re
 
-from chinese.clean import (CleaningReport, clean_paragraph, find_mojibake, fold_for_matching, has_ruby_debris,
+from chinese.clean import (CleaningReport, bracket_readings, clean_paragraph, find_mojibake, fold_for_matching, has_ruby_debris,
                            join_hard_wraps, normalize_punctuation, remove_cjk_spaces, strip_pinyin_debris)
 from chinese.script import is_traditional, to_simplified
 
@@ -21,6 +21,16 @@ def test_pinyin_removed_but_real_brackets_stay():
     assert strip_pinyin_debris("中國(guó)(廣東)知識(shí)產(chǎn)權(quán)保護(hù)中心")[0] == "中國(廣東)知識產權保護中心"
     text = "知識產權(IP)、試點(2020)、附件(a)"
     assert strip_pinyin_debris(text, toneless_too=True)[0] == text
+
+
+def test_a_short_word_in_brackets_is_read_both_ways():
+    """纪（工）委书记 stands for 纪委书记 and 纪工委书记: matching reads the phrase (up to 8
+    characters either side) without the brackets both ways; what is shown keeps them."""
+    assert bracket_readings("率先全面推行鎮街紀（工）委書記專職化，紀(工)委副書記作為區管") == (
+        "先全面推行鎮街紀委書記專職化\n先全面推行鎮街紀工委書記專職化\n紀委副書記作為區管\n紀工委副書記作為區管")
+    assert bracket_readings("廣州市河（湖）長制考核") == "廣州市河長制考核\n廣州市河湖長制考核"
+    for text in ("（一）總體情況", "試點（2020）年", "知識產權（IP）保護", "建設（注：見附件）", "完成（全年）。"):
+        assert bracket_readings(text) == ""      # a number, Latin, a long or a trailing aside
 
 
 def test_toneless_readings_only_in_documents_with_debris():

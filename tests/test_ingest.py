@@ -243,6 +243,29 @@ def test_index_of_the_previous_format_gains_pieces_in_place(seed_copy, embedder)
     assert not answer.abstained and "3.29" in answer.answer
 
 
+def test_keyword_terms_cut_by_older_code_are_cut_anew_by_the_next_ingest(seed_copy, embedder):
+    """An index whose keyword terms an older version cut (meta 'keywords' older or absent)
+    gets them cut anew by the next ingest, even with no file changed: no --rebuild, no
+    model call."""
+    import sqlite3
+
+    db = sqlite3.connect(seed_copy / "index.sqlite")
+    with db:
+        db.execute("UPDATE chunk_terms SET terms = 'stale'")
+        db.execute("DELETE FROM meta WHERE key = 'keywords'")
+    db.close()
+    assert IndexStore(seed_copy).keyword_search(["纪委书记"], 5) == []
+    generation = IndexStore(seed_copy).generation
+    summary = Ingestor(seed_copy, embedder).ingest_paths([SEED])
+    store = IndexStore(seed_copy)
+    assert summary.unchanged == [SEED.stem] and summary.embedded == 0
+    assert summary.changed and summary.terms_recut == store.info().chunks
+    assert store.keyword_search(["stale"], 5) == []
+    assert len(store.keyword_search(["纪委书记"], 5)) == 1 and store.generation == generation + 1
+    again = Ingestor(seed_copy, embedder).ingest_paths([SEED])
+    assert not again.changed and IndexStore(seed_copy).generation == generation + 1
+
+
 def test_pieces_can_be_turned_off(tmp_path, embedder, monkeypatch):
     """RAG_PIECES=0: each chunk is its own piece, only the chunks are embedded."""
     import sqlite3

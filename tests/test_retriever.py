@@ -461,6 +461,17 @@ def test_spoken_words_that_name_no_topic_are_not_keywords(retriever):
     assert not share.abstained and "1/4" in share.answer
 
 
+def test_a_word_written_with_a_bracket_inside_is_found(retriever):
+    """The report writes 镇街纪（工）委书记专职化: a question about 纪委书记 (or 纪工委书记)
+    finds the word in that passage, by keyword search and in the coverage check."""
+    for word in ("纪委书记", "纪工委"):
+        found = retriever.store.chunks([i for i, _ in retriever.store.keyword_search([word], 5)])
+        assert any("紀（工）委書記專職化" in c.text for c in found.values()), word
+    answer = retriever.ask("镇街纪委书记专职化是怎么推行的？")
+    assert "纪委书记" not in answer.relevance.missing
+    assert "紀（工）委書記專職化" in answer.hits[0].chunk.text
+
+
 @pytest.mark.parametrize("question", ["这篇报告是谁写的？", "這篇文章是由誰撰寫的？", "Who wrote the article?"])
 def test_a_question_for_whoever_wrote_the_report_finds_its_authors(retriever, question):
     """Without 这篇报告 and 谁 such a question named nothing to search for and was not
