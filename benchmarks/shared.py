@@ -22,6 +22,7 @@ from pathlib import Path
 
 import settings
 from chinese.clean import fold_for_matching
+from retriever.records import first_sentence
 
 
 def _run(cmd: list[str], log: Path) -> str:
@@ -46,7 +47,7 @@ def answer_accuracy(questions: Path, run: Path) -> dict:
         if line.strip():
             q = json.loads(line)
             gold[q["qid"]] = [fold(a) for a in q.get("answers", []) if a.strip()]
-    right = abstained = 0
+    right = first = abstained = 0
     for line in run.read_text(encoding="utf-8").splitlines():
         row = json.loads(line) if line.strip() else None
         if not row or row["qid"] not in gold:
@@ -55,7 +56,8 @@ def answer_accuracy(questions: Path, run: Path) -> dict:
             abstained += 1
         elif any(a in fold(row.get("answer", "")) for a in gold[row["qid"]]):
             right += 1
-    return {"questions": len(gold), "right": right, "abstained": abstained,
+            first += any(a in fold(first_sentence(row["answer"])) for a in gold[row["qid"]])
+    return {"questions": len(gold), "right": right, "right_in_first_sentence": first, "abstained": abstained,
             "accuracy": right / max(1, len(gold))}
 
 
@@ -98,7 +100,8 @@ def main(argv=None) -> int:
         print("  " + (out / "eval.txt").read_text().strip().replace("\n", "\n  "))
         print("  " + score.strip().replace("\n", "\n  "))
         print(f"  answers quoting a gold answer: {answers['right']} of {answers['questions']} "
-              f"({answers['accuracy']:.4f}); abstained on {answers['abstained']}", flush=True)
+              f"({answers['accuracy']:.4f}), {answers['right_in_first_sentence']} of them in the answer's first "
+              f"sentence; abstained on {answers['abstained']}", flush=True)
     return 0
 
 

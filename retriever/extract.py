@@ -108,7 +108,9 @@ def prefer_figure(found: list[Candidate], figure: str) -> list[Candidate]:
 
 
 def choose(found: list[Candidate]) -> list[Candidate]:
-    """Best sentences, at most MAX_SENTENCES, in reading order."""
+    """Best sentences, at most MAX_SENTENCES: the best first (it holds the answer more
+    often than the first in reading order: README, "Retrieval and answers on our question
+    set"), the others in reading order."""
     if not found:
         return []
     best = found[0]
@@ -121,7 +123,7 @@ def choose(found: list[Candidate]) -> list[Candidate]:
             continue
         chosen.append(c)
         length += c.end - c.start
-    return sorted(chosen, key=lambda c: (c.hit_index, c.start))
+    return [best] + sorted(chosen[1:], key=lambda c: (c.hit_index, c.start))
 
 
 def _key_span(question: Question, sentence: str, weights: dict[str, float]) -> tuple[int, int]:

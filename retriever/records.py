@@ -1,6 +1,7 @@
 """What the retriever hands to the UI and the command line."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from index import Chunk
@@ -62,3 +63,8 @@ class Answer:
                 "resolved_question": self.resolved_question, "warnings": self.warnings,
                 "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()}}
 
+
+
+def first_sentence(answer: str) -> str:
+    """An answer's text up to its first [n] marker: what a reader sees first."""
+    return re.split(r"\[\d+\]", answer, maxsplit=1)[0]

@@ -11,17 +11,18 @@ def test_fixed_windows_cover_the_text_with_overlap():
 
 
 def test_own_set_summary_by_language():
-    def row(answerable, rank, abstained, english=False, correct=False, kind="factual"):
+    def row(answerable, rank, abstained, english=False, correct=False, kind="factual", first=False):
         return {"kind": kind, "answerable": answerable, "rank": rank, "abstained": abstained,
-                "english": english, "correct": correct, "latency_ms": 10.0}
+                "english": english, "correct": correct, "first": first, "latency_ms": 10.0}
 
-    rows = [row(True, 1, False, correct=True), row(True, 3, False), row(False, None, True),
+    rows = [row(True, 1, False, correct=True, first=True), row(True, 3, False), row(False, None, True),
             row(True, 2, True, english=True, kind="english"), row(False, None, False, english=True)]
     s = summarise(rows)
     assert (s["answerable"], s["unanswerable"]) == (3, 2)
     assert s["recall@1"] == 1 / 3 and s["recall@3"] == 1.0 and abs(s["mrr@10"] - (1 + 1 / 3 + 1 / 2) / 3) < 1e-9
     assert s["answerable_abstained"] == 1 and s["unanswerable_answered"] == 1
     assert s["abstention_precision"] == 0.5 and s["abstention_recall"] == 0.5
+    assert (s["right_answers"], s["right_in_first_sentence"]) == (1, 1)
     chinese, english = s["by_language"]["chinese"], s["by_language"]["english"]
     assert (chinese["recall@1"], chinese["answer_accuracy"], chinese["unanswerable_answered"]) == (0.5, 0.5, 0)
     assert (english["answerable_abstained"], english["unanswerable_answered"]) == (1, 1)
@@ -42,8 +43,9 @@ def test_answers_quoting_a_gold_answer(tmp_path):
         {"qid": "e", "question": "…", "answers": ["不在运行里"]}]), encoding="utf-8")
     run.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
         {"qid": "a", "answer": "他毕业于台湾大学。[1]", "abstained": False},
-        {"qid": "b", "answer": "成立于1990年。[1]", "abstained": False},
+        {"qid": "b", "answer": "成立于上海。[1]成立于1990年。[1]", "abstained": False},   # not first
         {"qid": "c", "answer": "报告中没有找到……黄埔", "abstained": True},   # an abstention never counts
         {"qid": "d", "answer": "深圳。[1]", "abstained": False},
         {"qid": "z", "answer": "广州", "abstained": False}]), encoding="utf-8")   # not a benchmark question
-    assert answer_accuracy(questions, run) == {"questions": 5, "right": 2, "abstained": 1, "accuracy": 0.4}
+    assert answer_accuracy(questions, run) == {"questions": 5, "right": 2, "right_in_first_sentence": 1,
+                                               "abstained": 1, "accuracy": 0.4}

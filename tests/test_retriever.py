@@ -461,6 +461,16 @@ def test_spoken_words_that_name_no_topic_are_not_keywords(retriever):
     assert not share.abstained and "1/4" in share.answer
 
 
+def test_the_answer_opens_with_its_best_sentence(retriever):
+    """Both sentences say 第1: the one about the river chief system scores best and is read
+    first, though the 三旧 one comes first in the passage."""
+    from retriever.records import first_sentence
+
+    answer = retriever.ask("河长制在市里考核排第几？")
+    assert not answer.abstained and "三旧" in answer.answer
+    assert "河（湖）长制" in first_sentence(answer.answer) and "三旧" not in first_sentence(answer.answer)
+
+
 def test_a_word_written_with_a_bracket_inside_is_found(retriever):
     """The report writes 镇街纪（工）委书记专职化: a question about 纪委书记 (or 纪工委书记)
     finds the word in that passage, by keyword search and in the coverage check."""
@@ -553,7 +563,7 @@ def test_cosine_bonus_is_relative_so_answers_do_not_grow():
     ordered = prefer_closest(found, weight=2.0)
     assert [c.start for c in ordered] == [20, 0, 60, 40]      # 0.30 + 2 x 0.06 = 0.42 > 0.40
     assert abs(ordered[1].score - 0.40) < 1e-9                 # the farthest embedded one gets nothing
-    assert [c.start for c in choose(ordered)] == [0, 20, 60]   # the 0.75 rule still drops the 0.16
+    assert [c.start for c in choose(ordered)] == [20, 0, 60]   # best first; the 0.75 rule still drops the 0.16
     assert prefer_closest([candidate(0, 0.4, 0.7)])[0].score == 0.4
 
 
