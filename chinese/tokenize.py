@@ -17,14 +17,19 @@ import re
 from .clean import bracket_readings, fold_for_matching
 
 # What ``passage_terms`` emits. Bump it when that changes: the next ingest then cuts every
-# chunk's terms anew (``ingest.pipeline``), so an index needs no --rebuild. 2: bracket readings.
-TERMS_VERSION = "2"
+# chunk's terms anew (``ingest.pipeline``), so an index needs no --rebuild. 2: bracket
+# readings; 3: modal verbs are stopwords.
+TERMS_VERSION = "3"
 
 _WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff]")
 
 # Function words that carry no topic; dropping them keeps the query terms few and sharp.
+# The modal verbs (要, 能, 需要 ...) are how a question asks (要花多少天, 能到手吗): as
+# keywords they matched every passage that says 要 or 能 (README, "Retrieval and answers on
+# our question set"). 可以 and 会 stay: 也可以定义角, 会 "meeting" name a topic often enough.
 STOPWORDS = frozenset("""
 的 了 和 与 及 或 是 在 有 对 为 以 于 将 把 被 从 由 等 也 都 而 并 其 这 那 之 个 中 上 下
+要 能 能够 需要 应该
 吗 呢 吧 啊 么 什么 哪些 哪个 哪 多少 几 怎么 怎样 如何 为什么 是否 请问 一下 我们 你们 他们 它 他 她
 the a an of to in on for and or is are was were be by with what which who how when where why
 does do did this that it as at from

@@ -461,6 +461,16 @@ def test_spoken_words_that_name_no_topic_are_not_keywords(retriever):
     assert not share.abstained and "1/4" in share.answer
 
 
+def test_modal_verbs_are_not_keywords(retriever):
+    """要, 能, 需要 say how a question asks, not what about: as keywords they raised every
+    passage that says 要 or 能 above the one on the policy payment window."""
+    assert parse_question("区里批项目原来要花多少天？").terms == ["批", "项目", "原来", "花", "天"]
+    assert parse_question("新能源企业需要什么？").terms == ["新能源", "企业"]
+    assert "重要" in parse_question("最重要的改革是什么？").terms
+    answer = retriever.ask("补贴最快几个钟头能领到？")
+    assert "政策兌現窗口" in answer.hits[0].chunk.text
+
+
 def test_the_answer_opens_with_its_best_sentence(retriever):
     """Both sentences say 第1: the one about the river chief system scores best and is read
     first, though the 三旧 one comes first in the passage."""
