@@ -5,7 +5,8 @@
 Reads questions with the evidence a correct source must contain (compared after folding
 both to Simplified lower case), asks each through the real ``Retriever`` and prints:
 Recall@1/3, MRR@10 (answerable questions, by kind), answer accuracy (the answer
-contains the key string; how many right answers hold it in their first sentence),
+contains the key string; how many right answers hold it in their first sentence, and
+mark it: a key span and the key string overlap),
 abstention precision/recall, follow-up accuracy with and
 without conversation resolution, and latency. ``--json`` prints the same as JSON.
 """
@@ -51,10 +52,14 @@ def evaluate(retriever: Retriever, questions: list[dict], k: int = 10) -> dict:
         rank = _first_hit(texts, q["evidence"]) if q["answerable"] else None
         correct = (q["answerable"] and not answer.abstained and q.get("answer") is not None
                    and fold_for_matching(q["answer"]) in fold_for_matching(answer.answer))
-        first = correct and fold_for_matching(q["answer"]) in fold_for_matching(first_sentence(answer.answer))
+        key = fold_for_matching(q["answer"]) if correct else ""
+        first = correct and key in fold_for_matching(first_sentence(answer.answer))
+        marked = correct and any(span and (key in span or span in key) for span in
+                                 (fold_for_matching(answer.answer[a:b]) for a, b in answer.key_spans))
         rows.append({"qid": q["qid"], "kind": q["kind"], "answerable": q["answerable"], "rank": rank,
                      "english": detect_language(q["question"]) == "en",
-                     "abstained": answer.abstained, "correct": correct, "first": first, "latency_ms": latency,
+                     "abstained": answer.abstained, "correct": correct, "first": first, "marked": marked,
+                     "latency_ms": latency,
                      "question": q["question"], "answer": answer.answer})
     return {"rows": rows, "summary": summarise(rows)}
 
@@ -79,6 +84,7 @@ def summarise(rows: list[dict]) -> dict:
                 "answer_accuracy": sum(r["correct"] for r in found) / max(1, len(found)),
                 "right_answers": sum(r["correct"] for r in found),
                 "right_in_first_sentence": sum(r["first"] for r in found),
+                "right_key_marked": sum(r["marked"] for r in found),
                 "abstention_precision": sum(1 for r in abstained if not r["answerable"]) / max(1, len(abstained)),
                 "abstention_recall": sum(1 for r in missing if r["abstained"]) / max(1, len(missing)),
                 "answerable_abstained": sum(1 for r in found if r["abstained"]),
@@ -147,8 +153,8 @@ def main(argv=None) -> int:
     print(f"Recall@1 {s['recall@1']:.3f}  Recall@3 {s['recall@3']:.3f}  MRR@10 {s['mrr@10']:.3f}")
     for kind, v in s["by_kind"].items():
         print(f"  {kind:<12} n={v['n']:<3} R@1 {v['recall@1']:.3f}  R@3 {v['recall@3']:.3f}")
-    print(f"answer accuracy {s['answer_accuracy']:.3f}  (the key in the answer's first sentence: "
-          f"{s['right_in_first_sentence']} of {s['right_answers']} right answers)")
+    print(f"answer accuracy {s['answer_accuracy']:.3f}  (of {s['right_answers']} right answers, the key is in "
+          f"the first sentence in {s['right_in_first_sentence']}, marked in {s['right_key_marked']})")
     print(f"abstention precision {s['abstention_precision']:.3f}  recall {s['abstention_recall']:.3f}  "
           f"(answerable abstained: {s['answerable_abstained']}, unanswerable answered: {s['unanswerable_answered']})")
     for language, v in s["by_language"].items():

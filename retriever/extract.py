@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from chinese.clean import bracket_readings, fold_for_matching
 from chinese.sentences import sentence_spans
 
-from .question import Question, has_wanted, wanted_spans
+from .figures import WINDOW, asked_measures, counted_words
+from .question import Question, has_wanted, wanted_spans, without_speech
 from .records import Hit
 
 MAX_SENTENCES = 3
@@ -46,6 +47,7 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], p
     """Every sentence of the top passages, scored without the model, best first."""
     mass = sum(weights.values()) or 1.0
     q_bigrams = _bigrams(question.folded)
+    asked = _AskedFigure.of(question)
     out = []
     for h, hit in enumerate(hits[:passages]):
         text = hit.chunk.text
@@ -59,7 +61,7 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], p
             score = term_share + 0.5 * bigram_share + 0.15 / (h + 1)
             if question.wants in ("number", "date"):
                 score += 0.3 if has_wanted(question.wants, sentence) else -0.3
-            out.append(Candidate(h, a, b, score, _key_span(question, sentence, weights), sentence))
+            out.append(Candidate(h, a, b, score, _key_span(question, sentence, weights, asked), sentence))
     return sorted(out, key=lambda c: -c.score)
 
 
@@ -126,15 +128,42 @@ def choose(found: list[Candidate]) -> list[Candidate]:
     return [best] + sorted(chosen[1:], key=lambda c: (c.hit_index, c.start))
 
 
-def _key_span(question: Question, sentence: str, weights: dict[str, float]) -> tuple[int, int]:
+@dataclass(frozen=True)
+class _AskedFigure:
+    """What a Chinese "how many" question's number must come with: its measure word (家 in
+    多少家: ``figures.asked_measures``) and the thing it counts (授权专利 in 多少项授权专利,
+    ``figures.counted_words``)."""
+    measures: tuple[str, ...] = ()
+    counted: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, question: Question) -> "_AskedFigure":
+        if question.wants != "number" or question.language == "en":
+            return cls()
+        return cls(asked_measures(question.folded), tuple(counted_words(without_speech(question.folded, asking=False))))
+
+    def narrow(self, folded: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The numbers in the sentence in that measure, of those the ones with the counted
+        thing near; at each step, all of them if none qualifies."""
+        if self.measures:
+            spans = [s for s in spans if any(m in folded[s[0]:s[1] + len(m) + 1] for m in self.measures)] or spans
+        if self.counted:
+            near = [s for s in spans if any(w in folded[max(0, s[0] - WINDOW):s[1] + WINDOW] for w in self.counted)]
+            spans = near or spans
+        return spans
+
+
+def _key_span(question: Question, sentence: str, weights: dict[str, float],
+              asked: _AskedFigure = _AskedFigure()) -> tuple[int, int]:
     """The clause that answers: for 多少/何时 the number or date right after the
-    question's last keyword before the interrogative (压减到多少 -> 压减至【13】个);
+    question's last keyword before the interrogative (压减到多少 -> 压减至【13】个), among
+    those in the measure asked for and near the thing counted (``_AskedFigure``);
     otherwise the clause with most question weight."""
     folded = fold_for_matching(sentence)
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^，,；;：:。！？!?]+", sentence)] or [(0, len(sentence))]
     best = max(clauses, key=lambda c: sum(w for t, w in weights.items() if t in folded[c[0]:c[1]]))
     if question.wants in ("number", "date"):
-        spans = wanted_spans(question.wants, folded)   # folded: 個 reads as 个, same length
+        spans = asked.narrow(folded, wanted_spans(question.wants, folded))   # folded: 個 reads as 个, same length
         if spans:
             anchor = _anchor(question, folded)
             if anchor is not None:

@@ -66,6 +66,18 @@ def counted_words(folded: str) -> list[str]:
     return [t for t in terms if len(t) >= 2] or terms     # 总, 区 alone match too much
 
 
+_ASKED_MEASURE = re.compile(r"(?:多少|几)(个(?=" + "|".join(sorted(_UNITS - {"个"}, key=len, reverse=True)) + r"))?("
+                            + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")")
+
+
+def asked_measures(folded: str) -> tuple[str, ...]:
+    """The measure words a "how many" question counts in, any of which its figure may carry:
+    (家,) for 多少家企业, (倍,) for 快了几倍, (工作日, 个) for 多少个工作日 (a report writes
+    压减至13个 as often as 13个工作日); () if none follows its interrogative."""
+    m = _ASKED_MEASURE.search(folded)
+    return tuple(w for w in (m.group(2), m.group(1)) if w) if m else ()
+
+
 def giving_figure(words: list[str], passages: list[str]) -> str:
     """The text around the first number of the (folded) passages that gives a figure for
     the counted words ("" if none): a number with one of them, a two-character word inside

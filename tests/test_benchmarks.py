@@ -13,7 +13,7 @@ def test_fixed_windows_cover_the_text_with_overlap():
 def test_own_set_summary_by_language():
     def row(answerable, rank, abstained, english=False, correct=False, kind="factual", first=False):
         return {"kind": kind, "answerable": answerable, "rank": rank, "abstained": abstained,
-                "english": english, "correct": correct, "first": first, "latency_ms": 10.0}
+                "english": english, "correct": correct, "first": first, "marked": False, "latency_ms": 10.0}
 
     rows = [row(True, 1, False, correct=True, first=True), row(True, 3, False), row(False, None, True),
             row(True, 2, True, english=True, kind="english"), row(False, None, False, english=True)]
@@ -22,7 +22,7 @@ def test_own_set_summary_by_language():
     assert s["recall@1"] == 1 / 3 and s["recall@3"] == 1.0 and abs(s["mrr@10"] - (1 + 1 / 3 + 1 / 2) / 3) < 1e-9
     assert s["answerable_abstained"] == 1 and s["unanswerable_answered"] == 1
     assert s["abstention_precision"] == 0.5 and s["abstention_recall"] == 0.5
-    assert (s["right_answers"], s["right_in_first_sentence"]) == (1, 1)
+    assert (s["right_answers"], s["right_in_first_sentence"], s["right_key_marked"]) == (1, 1, 0)
     chinese, english = s["by_language"]["chinese"], s["by_language"]["english"]
     assert (chinese["recall@1"], chinese["answer_accuracy"], chinese["unanswerable_answered"]) == (0.5, 0.5, 0)
     assert (english["answerable_abstained"], english["unanswerable_answered"]) == (1, 1)

@@ -471,6 +471,21 @@ def test_modal_verbs_are_not_keywords(retriever):
     assert "政策兌現窗口" in answer.hits[0].chunk.text
 
 
+def test_the_key_span_is_a_number_in_the_measure_asked_for(retriever):
+    """The sentence gives 3500多家 foreign enterprises and 170多个 Fortune 500 projects: a
+    question for 多少个 projects gets 170多 marked, not the first number after its keyword."""
+    from retriever.figures import asked_measures
+
+    assert asked_measures("压减到多少个工作日？") == ("工作日", "个")      # 压减至13个 counts too
+    assert asked_measures("快了几倍？") == ("倍",) and asked_measures("减税多少？") == ()
+    answer = retriever.ask("引进的世界500强企业项目有多少个？")
+    a, b = answer.key_spans[0]
+    assert answer.answer[a:b] == "170多"
+    reduced = retriever.ask("黄埔区企业投资建设项目审批时间压减到多少个工作日？")
+    a, b = reduced.key_spans[0]
+    assert reduced.answer[a:b] == "13个"      # not 110个工作日: 个 stands for 个工作日
+
+
 def test_the_answer_opens_with_its_best_sentence(retriever):
     """Both sentences say 第1: the one about the river chief system scores best and is read
     first, though the 三旧 one comes first in the passage."""
