@@ -60,6 +60,7 @@ class Relevance:
     unknown: list[str] = field(default_factory=list)   # entities the corpus never mentions
     unanchored: list[str] = field(default_factory=list)   # names the corpus has, the best passage lacks
     unfocused: list[str] = field(default_factory=list)    # what an English question asks about, no top passage has
+    counted: list[str] = field(default_factory=list)      # what a Chinese "how many" question counts (figures.counted_words)
     no_figure: list[str] = field(default_factory=list)    # what a Chinese question counts, no top passage gives a number for
     sentence: float | None = None        # best question-sentence cosine, when computed
     counted_figure: str = ""             # an English "how many X" question: where a top passage gives a number of X
@@ -191,7 +192,7 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     return Relevance(coverage=best_cover if question.terms else 0.0,
                      missing=[t for t in question.terms if t not in found_anywhere],
                      unknown=unknown, dense=dense, unanchored=_unanchored(names, best_text),
-                     unfocused=unfocused, no_figure=counted if counted and not figure_given else [],
+                     unfocused=unfocused, counted=counted, no_figure=counted if counted and not figure_given else [],
                      counted_figure=counted_figure, figure_given=figure_given)
 
 

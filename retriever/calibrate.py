@@ -31,7 +31,7 @@ def features(retriever, questions: list[dict]) -> list[tuple[dict, object, objec
         frequency = retriever.store.term_document_frequency(parsed.terms)
         relevance = measure(parsed, hits, frequency, total, corpus)
         weights = {t: idf(frequency[t], total) for t in parsed.terms}
-        found = candidates(parsed, hits[:5], weights)
+        found = candidates(parsed, hits[:5], weights, counted=relevance.counted)
         relevance.sentence = add_cosines(retriever.searcher.last_query_vector, found, retriever.embedder)
         rows.append((q, parsed, relevance))
     return rows

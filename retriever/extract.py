@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from chinese.clean import bracket_readings, fold_for_matching
 from chinese.sentences import sentence_spans
 
-from .figures import WINDOW, asked_measures, counted_words
-from .question import Question, has_wanted, wanted_spans, without_speech
+from .figures import WINDOW, asked_measures
+from .question import Question, has_wanted, wanted_spans
 from .records import Hit
 
 MAX_SENTENCES = 3
@@ -43,11 +43,14 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
-def candidates(question: Question, hits: list[Hit], weights: dict[str, float], passages: int = 3) -> list[Candidate]:
-    """Every sentence of the top passages, scored without the model, best first."""
+def candidates(question: Question, hits: list[Hit], weights: dict[str, float], passages: int = 3,
+               counted: list[str] = ()) -> list[Candidate]:
+    """Every sentence of the top passages, scored without the model, best first.
+    ``counted``: what a Chinese "how many" question counts (``abstain.Relevance.counted``),
+    for choosing the number to mark."""
     mass = sum(weights.values()) or 1.0
     q_bigrams = _bigrams(question.folded)
-    asked = _AskedFigure.of(question)
+    asked = _AskedFigure.of(question, counted)
     out = []
     for h, hit in enumerate(hits[:passages]):
         text = hit.chunk.text
@@ -137,10 +140,10 @@ class _AskedFigure:
     counted: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, question: Question) -> "_AskedFigure":
+    def of(cls, question: Question, counted: list[str]) -> "_AskedFigure":
         if question.wants != "number" or question.language == "en":
             return cls()
-        return cls(asked_measures(question.folded), tuple(counted_words(without_speech(question.folded, asking=False))))
+        return cls(asked_measures(question.folded), tuple(counted))
 
     def narrow(self, folded: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The numbers in the sentence in that measure, of those the ones with the counted

@@ -168,7 +168,7 @@ class Retriever:
         relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
         if relevance.counted_figure:
             hits = answer.hits = _giving_first(hits, relevance.counted_figure)
-        found = extract.candidates(question, hits[:k], weights)
+        found = extract.candidates(question, hits[:k], weights, counted=relevance.counted)
         if self.policy.needs_sentence_check(question, relevance):
             if query_vector is None:
                 query_vector = self.embedder.embed_query(question.text)
