@@ -6,7 +6,8 @@ Reads questions with the evidence a correct source must contain (compared after 
 both to Simplified lower case), asks each through the real ``Retriever`` and prints:
 Recall@1/3, MRR@10 (answerable questions, by kind), answer accuracy (the answer
 contains the key string; how many right answers hold it in their first sentence, and
-mark it: a key span and the key string overlap),
+mark it: a key span and the key string overlap; the key span's character F1 against the
+key and how often it is exactly the key: ``marking``),
 abstention precision/recall, follow-up accuracy with and
 without conversation resolution, and latency. ``--json`` prints the same as JSON.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import settings
 from chinese.clean import fold_for_matching
+from benchmarks.marking import KeyMarking, key_marking
 from retriever.conversation import Turn
 from retriever.question import BadQuestion, detect_language
 from retriever.records import first_sentence
@@ -54,11 +56,12 @@ def evaluate(retriever: Retriever, questions: list[dict], k: int = 10) -> dict:
                    and fold_for_matching(q["answer"]) in fold_for_matching(answer.answer))
         key = fold_for_matching(q["answer"]) if correct else ""
         first = correct and key in fold_for_matching(first_sentence(answer.answer))
-        marked = correct and any(span and (key in span or span in key) for span in
-                                 (fold_for_matching(answer.answer[a:b]) for a, b in answer.key_spans))
+        marking = (key_marking(answer.answer, answer.key_spans, [q["answer"]]) if correct
+                   else KeyMarking(marked=False, f1=0.0, exact=False))
         rows.append({"qid": q["qid"], "kind": q["kind"], "answerable": q["answerable"], "rank": rank,
                      "english": detect_language(q["question"]) == "en",
-                     "abstained": answer.abstained, "correct": correct, "first": first, "marked": marked,
+                     "abstained": answer.abstained, "correct": correct, "first": first,
+                     "marked": marking.marked, "key_f1": marking.f1, "key_exact": marking.exact,
                      "latency_ms": latency,
                      "question": q["question"], "answer": answer.answer})
     return {"rows": rows, "summary": summarise(rows)}
@@ -85,6 +88,8 @@ def summarise(rows: list[dict]) -> dict:
                 "right_answers": sum(r["correct"] for r in found),
                 "right_in_first_sentence": sum(r["first"] for r in found),
                 "right_key_marked": sum(r["marked"] for r in found),
+                "right_key_exact": sum(r["key_exact"] for r in found),
+                "right_key_f1": sum(r["key_f1"] for r in found if r["correct"]) / max(1, sum(r["correct"] for r in found)),
                 "abstention_precision": sum(1 for r in abstained if not r["answerable"]) / max(1, len(abstained)),
                 "abstention_recall": sum(1 for r in missing if r["abstained"]) / max(1, len(missing)),
                 "answerable_abstained": sum(1 for r in found if r["abstained"]),
@@ -154,7 +159,8 @@ def main(argv=None) -> int:
     for kind, v in s["by_kind"].items():
         print(f"  {kind:<12} n={v['n']:<3} R@1 {v['recall@1']:.3f}  R@3 {v['recall@3']:.3f}")
     print(f"answer accuracy {s['answer_accuracy']:.3f}  (of {s['right_answers']} right answers, the key is in "
-          f"the first sentence in {s['right_in_first_sentence']}, marked in {s['right_key_marked']})")
+          f"the first sentence in {s['right_in_first_sentence']}, marked in {s['right_key_marked']}; "
+          f"key span F1 {s['right_key_f1']:.3f}, exactly the key in {s['right_key_exact']})")
     print(f"abstention precision {s['abstention_precision']:.3f}  recall {s['abstention_recall']:.3f}  "
           f"(answerable abstained: {s['answerable_abstained']}, unanswerable answered: {s['unanswerable_answered']})")
     for language, v in s["by_language"].items():

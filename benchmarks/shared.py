@@ -22,6 +22,7 @@ from pathlib import Path
 
 import settings
 from chinese.clean import fold_for_matching
+from benchmarks.marking import key_marking
 from retriever.records import first_sentence
 
 
@@ -38,16 +39,20 @@ def _run(cmd: list[str], log: Path) -> str:
 def answer_accuracy(questions: Path, run: Path) -> dict:
     """Of the questions, how many got an answer containing one of their gold answers, both
     folded (Traditional to Simplified, full width, case, no spaces: a DRCD answer in
-    Traditional is found in an answer either way), and how many were abstained on."""
+    Traditional is found in an answer either way), and how many were abstained on. Of the
+    right answers: how many quote it in their first sentence, and how well the run's
+    ``key_spans`` mark it (``benchmarks.marking``)."""
     def fold(text: str) -> str:
         return "".join(fold_for_matching(text).split())
 
-    gold = {}
+    gold, golds = {}, {}
     for line in questions.read_text(encoding="utf-8").splitlines():
         if line.strip():
             q = json.loads(line)
-            gold[q["qid"]] = [fold(a) for a in q.get("answers", []) if a.strip()]
+            golds[q["qid"]] = [a for a in q.get("answers", []) if a.strip()]
+            gold[q["qid"]] = [fold(a) for a in golds[q["qid"]]]
     right = first = abstained = 0
+    marks = []
     for line in run.read_text(encoding="utf-8").splitlines():
         row = json.loads(line) if line.strip() else None
         if not row or row["qid"] not in gold:
@@ -57,8 +62,11 @@ def answer_accuracy(questions: Path, run: Path) -> dict:
         elif any(a in fold(row.get("answer", "")) for a in gold[row["qid"]]):
             right += 1
             first += any(a in fold(first_sentence(row["answer"])) for a in gold[row["qid"]])
+            marks.append(key_marking(row["answer"], row.get("key_spans", []), golds[row["qid"]]))
     return {"questions": len(gold), "right": right, "right_in_first_sentence": first, "abstained": abstained,
-            "accuracy": right / max(1, len(gold))}
+            "accuracy": right / max(1, len(gold)),
+            "right_key_marked": sum(m.marked for m in marks), "right_key_exact": sum(m.exact for m in marks),
+            "right_key_f1": sum(m.f1 for m in marks) / max(1, len(marks))}
 
 
 def main(argv=None) -> int:
@@ -101,7 +109,9 @@ def main(argv=None) -> int:
         print("  " + score.strip().replace("\n", "\n  "))
         print(f"  answers quoting a gold answer: {answers['right']} of {answers['questions']} "
               f"({answers['accuracy']:.4f}), {answers['right_in_first_sentence']} of them in the answer's first "
-              f"sentence; abstained on {answers['abstained']}", flush=True)
+              f"sentence; abstained on {answers['abstained']}; key span F1 {answers['right_key_f1']:.3f}, "
+              f"exactly a gold answer in {answers['right_key_exact']}, overlapping one in "
+              f"{answers['right_key_marked']}", flush=True)
     return 0
 
 

@@ -86,6 +86,12 @@ def query_terms(text: str) -> list[str]:
     return list(seen)
 
 
+def words(folded: str) -> list[str]:
+    """Every piece jieba cuts a folded text into, punctuation included, in order: their
+    lengths add up to the text's, so positions can be counted along."""
+    return list(_jieba().cut(folded, HMM=False))
+
+
 def tagged(folded: str) -> list[tuple[str, str]]:
     """(word, part-of-speech flag) pairs, jieba's tag set (ns = place, nr = person ...)."""
     import jieba.posseg

@@ -127,7 +127,7 @@ def _eval(retriever, args) -> int:
             retrieved = [{"doc_id": h.chunk.doc_id, "title": h.chunk.title, "text": h.chunk.text,
                           "score": round(h.score, 5), "chunk_id": h.chunk.id} for h in answer.hits[:args.k]]
             out.write(json.dumps({"qid": q["qid"], "answer": answer.answer, "abstained": answer.abstained,
-                                  "retrieved": retrieved}, ensure_ascii=False) + "\n")
+                                  "retrieved": retrieved, "key_spans": answer.key_spans}, ensure_ascii=False) + "\n")
     print(f"{len(questions)} questions -> {args.out}")
     print(f"latency, whole answer: p50 {_pct(latencies, 50):.1f} ms, p95 {_pct(latencies, 95):.1f} ms")
     print(f"latency, retrieval:    p50 {_pct(retrieval, 50):.1f} ms, p95 {_pct(retrieval, 95):.1f} ms")

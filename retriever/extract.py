@@ -1,5 +1,5 @@
 """The offline answer: the one to three sentences of the top passages that best answer
-the question, each followed by its [n] marker, with the key span marked.
+the question, each followed by its [n] marker, with the key span marked (``keyspan``).
 
 A sentence scores by the question's keywords it contains (IDF-weighted), by shared
 character bigrams (which survive paraphrase better than words), by its passage's rank,
@@ -11,13 +11,13 @@ question (``prefer_closest``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chinese.clean import bracket_readings, fold_for_matching
 from chinese.sentences import sentence_spans
 
-from .figures import WINDOW, asked_measures
-from .question import Question, has_wanted, wanted_spans
+from .keyspan import KeySpanFinder
+from .question import Question, has_wanted
 from .records import Hit
 
 MAX_SENTENCES = 3
@@ -33,9 +33,17 @@ class Candidate:
     start: int              # span in the hit's chunk text
     end: int
     score: float
-    key: tuple[int, int]    # key span, relative to the sentence
+    key: tuple[int, int] | None = None   # key span, relative to the sentence: ``marked``
     text: str = ""
     cosine: float | None = None
+    marking: KeySpanFinder | None = field(default=None, repr=False, compare=False)
+
+    def marked(self) -> tuple[int, int]:
+        """The key span (``keyspan.KeySpanFinder``), found when first asked for: only the
+        one to three sentences chosen need one."""
+        if self.key is None:
+            self.key = self.marking.find(self.text) if self.marking else (0, 0)
+        return self.key
 
 
 def _bigrams(text: str) -> set[str]:
@@ -50,7 +58,7 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], p
     for choosing the number to mark."""
     mass = sum(weights.values()) or 1.0
     q_bigrams = _bigrams(question.folded)
-    asked = _AskedFigure.of(question, counted)
+    marking = KeySpanFinder(question, weights, counted)
     out = []
     for h, hit in enumerate(hits[:passages]):
         text = hit.chunk.text
@@ -64,7 +72,7 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], p
             score = term_share + 0.5 * bigram_share + 0.15 / (h + 1)
             if question.wants in ("number", "date"):
                 score += 0.3 if has_wanted(question.wants, sentence) else -0.3
-            out.append(Candidate(h, a, b, score, _key_span(question, sentence, weights, asked), sentence))
+            out.append(Candidate(h, a, b, score, text=sentence, marking=marking))
     return sorted(out, key=lambda c: -c.score)
 
 
@@ -129,63 +137,3 @@ def choose(found: list[Candidate]) -> list[Candidate]:
         chosen.append(c)
         length += c.end - c.start
     return [best] + sorted(chosen[1:], key=lambda c: (c.hit_index, c.start))
-
-
-@dataclass(frozen=True)
-class _AskedFigure:
-    """What a Chinese "how many" question's number must come with: its measure word (家 in
-    多少家: ``figures.asked_measures``) and the thing it counts (授权专利 in 多少项授权专利,
-    ``figures.counted_words``)."""
-    measures: tuple[str, ...] = ()
-    counted: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, question: Question, counted: list[str]) -> "_AskedFigure":
-        if question.wants != "number" or question.language == "en":
-            return cls()
-        return cls(asked_measures(question.folded), tuple(counted))
-
-    def narrow(self, folded: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """The numbers in the sentence in that measure, of those the ones with the counted
-        thing near; at each step, all of them if none qualifies."""
-        if self.measures:
-            spans = [s for s in spans if any(m in folded[s[0]:s[1] + len(m) + 1] for m in self.measures)] or spans
-        if self.counted:
-            near = [s for s in spans if any(w in folded[max(0, s[0] - WINDOW):s[1] + WINDOW] for w in self.counted)]
-            spans = near or spans
-        return spans
-
-
-def _key_span(question: Question, sentence: str, weights: dict[str, float],
-              asked: _AskedFigure = _AskedFigure()) -> tuple[int, int]:
-    """The clause that answers: for 多少/何时 the number or date right after the
-    question's last keyword before the interrogative (压减到多少 -> 压减至【13】个), among
-    those in the measure asked for and near the thing counted (``_AskedFigure``);
-    otherwise the clause with most question weight."""
-    folded = fold_for_matching(sentence)
-    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^，,；;：:。！？!?]+", sentence)] or [(0, len(sentence))]
-    best = max(clauses, key=lambda c: sum(w for t, w in weights.items() if t in folded[c[0]:c[1]]))
-    if question.wants in ("number", "date"):
-        spans = asked.narrow(folded, wanted_spans(question.wants, folded))   # folded: 個 reads as 个, same length
-        if spans:
-            anchor = _anchor(question, folded)
-            if anchor is not None:
-                after = [s for s in spans if s[0] >= anchor]
-                if after:
-                    return min(after, key=lambda s: s[0] - anchor)
-            middle = (best[0] + best[1]) / 2
-            return min(spans, key=lambda s: abs((s[0] + s[1]) / 2 - middle))
-    return best
-
-
-def _anchor(question: Question, folded_sentence: str) -> int | None:
-    """End position, in the sentence, of the question word nearest before 多少/几/何时."""
-    m = re.search(r"多少|几|何时|哪一?年|什么时候", question.folded)
-    if not m:
-        return None
-    before = question.folded[:m.start()]
-    for term in reversed(question.terms):
-        i = before.rfind(term)
-        if i >= 0 and term in folded_sentence:
-            return folded_sentence.find(term) + len(term)
-    return None

@@ -56,7 +56,7 @@ class Answer:
     relevance: object = None                                  # abstain.Relevance, for diagnostics
 
     def public(self) -> dict:
-        return {"answer": self.answer, "abstained": self.abstained,
+        return {"answer": self.answer, "abstained": self.abstained, "key_spans": self.key_spans,
                 "citations": [c.public() for c in (self.citations or self.related)],
                 "related": bool(self.abstained and self.related),
                 "language": self.language, "mode": self.mode,

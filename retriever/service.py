@@ -201,7 +201,7 @@ class Retriever:
         for candidate in chosen:
             n = numbers.setdefault(candidate.hit_index, len(numbers) + 1)
             sentence = _in_script(candidate.text, answer.language)
-            key_a, key_b = candidate.key
+            key_a, key_b = candidate.marked()
             key_spans.append((position + key_a, position + key_b))
             marker = f"[{n}]"
             parts.append(sentence + marker)

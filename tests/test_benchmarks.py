@@ -11,18 +11,20 @@ def test_fixed_windows_cover_the_text_with_overlap():
 
 
 def test_own_set_summary_by_language():
-    def row(answerable, rank, abstained, english=False, correct=False, kind="factual", first=False):
+    def row(answerable, rank, abstained, english=False, correct=False, kind="factual", first=False, f1=0.0):
         return {"kind": kind, "answerable": answerable, "rank": rank, "abstained": abstained,
-                "english": english, "correct": correct, "first": first, "marked": False, "latency_ms": 10.0}
+                "english": english, "correct": correct, "first": first, "marked": f1 > 0, "key_f1": f1,
+                "key_exact": f1 == 1.0, "latency_ms": 10.0}
 
-    rows = [row(True, 1, False, correct=True, first=True), row(True, 3, False), row(False, None, True),
+    rows = [row(True, 1, False, correct=True, first=True, f1=0.5), row(True, 3, False), row(False, None, True),
             row(True, 2, True, english=True, kind="english"), row(False, None, False, english=True)]
     s = summarise(rows)
     assert (s["answerable"], s["unanswerable"]) == (3, 2)
     assert s["recall@1"] == 1 / 3 and s["recall@3"] == 1.0 and abs(s["mrr@10"] - (1 + 1 / 3 + 1 / 2) / 3) < 1e-9
     assert s["answerable_abstained"] == 1 and s["unanswerable_answered"] == 1
     assert s["abstention_precision"] == 0.5 and s["abstention_recall"] == 0.5
-    assert (s["right_answers"], s["right_in_first_sentence"], s["right_key_marked"]) == (1, 1, 0)
+    assert (s["right_answers"], s["right_in_first_sentence"], s["right_key_marked"]) == (1, 1, 1)
+    assert (s["right_key_f1"], s["right_key_exact"]) == (0.5, 0)     # over right answers only
     chinese, english = s["by_language"]["chinese"], s["by_language"]["english"]
     assert (chinese["recall@1"], chinese["answer_accuracy"], chinese["unanswerable_answered"]) == (0.5, 0.5, 0)
     assert (english["answerable_abstained"], english["unanswerable_answered"]) == (1, 1)
@@ -42,10 +44,30 @@ def test_answers_quoting_a_gold_answer(tmp_path):
         {"qid": "d", "question": "…", "answers": ["广州"]},
         {"qid": "e", "question": "…", "answers": ["不在运行里"]}]), encoding="utf-8")
     run.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
-        {"qid": "a", "answer": "他毕业于台湾大学。[1]", "abstained": False},
-        {"qid": "b", "answer": "成立于上海。[1]成立于1990年。[1]", "abstained": False},   # not first
+        {"qid": "a", "answer": "他毕业于台湾大学。[1]", "abstained": False, "key_spans": [[4, 8]]},
+        {"qid": "b", "answer": "成立于上海。[1]成立于1990年。[1]", "abstained": False,   # not first
+         "key_spans": [[3, 5], [12, 16]]},                        # 1990 of 1990年
         {"qid": "c", "answer": "报告中没有找到……黄埔", "abstained": True},   # an abstention never counts
         {"qid": "d", "answer": "深圳。[1]", "abstained": False},
         {"qid": "z", "answer": "广州", "abstained": False}]), encoding="utf-8")   # not a benchmark question
-    assert answer_accuracy(questions, run) == {"questions": 5, "right": 2, "right_in_first_sentence": 1,
-                                               "abstained": 1, "accuracy": 0.4}
+    counts = answer_accuracy(questions, run)
+    assert counts == {"questions": 5, "right": 2, "right_in_first_sentence": 1, "abstained": 1, "accuracy": 0.4,
+                      "right_key_marked": 2, "right_key_exact": 1, "right_key_f1": counts["right_key_f1"]}
+    assert abs(counts["right_key_f1"] - (1 + 8 / 9) / 2) < 1e-9      # 1990 against 1990年: P 1, R 4/5
+
+
+def test_key_marking_is_cmrc_character_f1():
+    """Characters compared as multisets after folding, punctuation dropped; the best pair of
+    key span and gold answer counts."""
+    from benchmarks.marking import key_marking
+
+    answer = "在國家級開發區中率先出臺“暖企8條”，[1]推出“穩企6條”。[2]"
+    exact = key_marking(answer, [(13, 17), (25, 29)], ["暖企8条"])
+    assert (exact.marked, exact.exact, exact.f1) == (True, True, 1.0)
+    wider = key_marking(answer, [(12, 18)], ["暖企8条"])                 # “暖企8條”: quotes are not compared
+    assert wider.exact and wider.f1 == 1.0
+    partial = key_marking(answer, [(8, 17)], ["暖企8条"])                # 率先出臺“暖企8條: 4 of 8 characters
+    assert (partial.marked, partial.exact) == (True, False) and abs(partial.f1 - 2 * 0.5 * 1 / 1.5) < 1e-9
+    elsewhere = key_marking(answer, [(25, 29)], ["暖企8条"])             # 穩企6條 shares 企, 条
+    assert not elsewhere.marked and abs(elsewhere.f1 - 0.5) < 1e-9
+    assert key_marking(answer, [], ["暖企8条"]).f1 == 0.0

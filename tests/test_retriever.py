@@ -486,6 +486,34 @@ def test_the_key_span_is_a_number_in_the_measure_asked_for(retriever):
     assert reduced.answer[a:b] == "13个"      # not 110个工作日: 个 stands for 个工作日
 
 
+def test_the_key_span_is_what_the_question_does_not_say(retriever):
+    """设立广东省首个行政审批局，实现企业投资建设项目“一枚印章管审批”: the clause that repeats the
+    question (行政审批局) is not the answer; what follows 实现 is."""
+    answer = retriever.ask("黄埔区设立的行政审批局实现了什么？")
+    a, b = answer.key_spans[0]
+    assert "一枚印章管审批" in answer.answer[a:b] and "行政审批局" not in answer.answer[a:b]
+
+
+def test_key_spans_framed_named_and_quoted():
+    """The three kinds of span, on real questions and jieba's real cut (uniform weights): the
+    slot between the keywords around 谁 (立 is a word there, as it is in the question); what
+    follows a naming word for 叫什么; a quoted name, though it repeats a question word (暖企)."""
+    from retriever.keyspan import KeySpanFinder
+
+    def marked(question: str, sentence: str) -> str:
+        parsed = parse_question(question)
+        a, b = KeySpanFinder(parsed, {t: 1.0 for t in parsed.terms}).find(sentence)
+        return sentence[a:b]
+
+    assert marked("孙权封王称帝后立谁为太子？", "孙权封王称帝后，立孙登为太子。") == "孙登"
+    assert marked("真君大帝本名叫什么？", "真君大帝灵昭真君本名吴刚厚，是福建的地方神明。") == "吴刚厚"
+    assert marked("黄埔区在国家级开发区中率先出台了什么暖企政策？",
+                  "在国家级开发区中率先出台“暖企8条”，推出土地资源保障“暖企6条”信任审批。") == "暖企8条"
+    # a number question keeps the number rule; a sentence with no number, the heaviest clause
+    assert marked("审批时间压减到多少个工作日？", "审批时间从110个工作日压减至13个。") == "13个"
+    assert marked("审批时间压减到多少个工作日？", "审批时间大幅压减，服务更优。") == "审批时间大幅压减"
+
+
 def test_the_answer_opens_with_its_best_sentence(retriever):
     """Both sentences say 第1: the one about the river chief system scores best and is read
     first, though the 三旧 one comes first in the passage."""
