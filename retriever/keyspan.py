@@ -50,7 +50,7 @@ _BREAKS = set("，,；;。！？!?：:（）()")
 _FUNCTION = set("是为了的在于由被把将及和与或也都而就已曾则即乃系")   # trimmed off a gap's ends
 _OPENING, _CLOSING = set("“「《\"‘『"), set("”」》\"’』")
 _TRIMMED = _FUNCTION | _OPENING | _CLOSING
-_LEADING = _FUNCTION | _OPENING | _CLOSING | set("叫称作：:，,、 ")
+_LEADING = _TRIMMED | set("：:，,、 ")
 
 MAX_SLOT = 40            # characters between the keywords that frame the answer
 NEAR = 12                # how far around a span the question's keywords count
@@ -97,7 +97,6 @@ class KeySpanFinder:
         self.asked = AskedFigure.of(question, list(counted))
         folded = question.folded
         asking = ASKING.search(folded) if question.language != "en" else None
-        self.asking = asking
         self.before = query_terms(folded[:asking.start()]) if asking else []
         self.after = query_terms(folded[asking.end():]) if asking else []
         self.noun = _asked_noun(folded, asking)
@@ -207,8 +206,14 @@ class KeySpanFinder:
             a, b = (edges[-1] if edges else 0), start_after
         else:
             return None
-        while a < b and folded[a] in _LEADING:
-            a += 1
+        while a < b:                # 是, “ and naming words (称为) before the answer
+            naming = _NAMING.match(folded, a, b)
+            if folded[a] in _LEADING:
+                a += 1
+            elif naming:
+                a = naming.end()
+            else:
+                break
         while b > a and folded[b - 1] in _TRIMMED:
             b -= 1
         return (a, b) if b > a else None

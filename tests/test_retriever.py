@@ -507,6 +507,7 @@ def test_key_spans_framed_named_and_quoted():
 
     assert marked("孙权封王称帝后立谁为太子？", "孙权封王称帝后，立孙登为太子。") == "孙登"
     assert marked("真君大帝本名叫什么？", "真君大帝灵昭真君本名吴刚厚，是福建的地方神明。") == "吴刚厚"
+    assert marked("张世昌是做什么的？", "张世昌是作家，生于台北。") == "作家"      # 作 of 作家 is no 称作
     assert marked("黄埔区在国家级开发区中率先出台了什么暖企政策？",
                   "在国家级开发区中率先出台“暖企8条”，推出土地资源保障“暖企6条”信任审批。") == "暖企8条"
     # a number question keeps the number rule; a sentence with no number, the heaviest clause
