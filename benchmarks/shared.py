@@ -45,12 +45,11 @@ def answer_accuracy(questions: Path, run: Path) -> dict:
     def fold(text: str) -> str:
         return "".join(fold_for_matching(text).split())
 
-    gold, golds = {}, {}
+    gold = {}
     for line in questions.read_text(encoding="utf-8").splitlines():
         if line.strip():
             q = json.loads(line)
-            golds[q["qid"]] = [a for a in q.get("answers", []) if a.strip()]
-            gold[q["qid"]] = [fold(a) for a in golds[q["qid"]]]
+            gold[q["qid"]] = [a for a in q.get("answers", []) if a.strip()]
     right = first = abstained = 0
     marks = []
     for line in run.read_text(encoding="utf-8").splitlines():
@@ -59,10 +58,12 @@ def answer_accuracy(questions: Path, run: Path) -> dict:
             continue
         if row.get("abstained"):
             abstained += 1
-        elif any(a in fold(row.get("answer", "")) for a in gold[row["qid"]]):
+            continue
+        folded = [fold(a) for a in gold[row["qid"]]]
+        if any(a in fold(row.get("answer", "")) for a in folded):
             right += 1
-            first += any(a in fold(first_sentence(row["answer"])) for a in gold[row["qid"]])
-            marks.append(key_marking(row["answer"], row.get("key_spans", []), golds[row["qid"]]))
+            first += any(a in fold(first_sentence(row["answer"])) for a in folded)
+            marks.append(key_marking(row["answer"], row.get("key_spans", []), gold[row["qid"]]))
     return {"questions": len(gold), "right": right, "right_in_first_sentence": first, "abstained": abstained,
             "accuracy": right / max(1, len(gold)),
             "right_key_marked": sum(m.marked for m in marks), "right_key_exact": sum(m.exact for m in marks),

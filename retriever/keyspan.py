@@ -45,8 +45,10 @@ _NAMING = re.compile(r"又名|又称|又叫做?|别名|别称|俗称|俗名|简�
 # 哪个海峡, 什么颜色: the answer often ends in the noun asked about (直布罗陀【海峡】); not these.
 _NOT_NOUNS = frozenset("是 为 的 了 时 样 时候 地方 东西 人 呢 吗 在 有".split())
 _QUOTED = re.compile(r"“[^”]{2,30}”|「[^」]{2,30}」|《[^》]{2,30}》")
-_CLAUSE_END = re.compile(r"[，,；;。！？!?：:]")
-_BREAKS = set("，,；;。！？!?：:（）()")
+_CLAUSE_MARKS = "，,；;。！？!?：:"
+_CLAUSE_END = re.compile(f"[{_CLAUSE_MARKS}]")
+_CLAUSE = re.compile(f"[^{_CLAUSE_MARKS}]+")
+_BREAKS = set(_CLAUSE_MARKS + "（）()")      # a gap stops at brackets too
 _FUNCTION = set("是为了的在于由被把将及和与或也都而就已曾则即乃系")   # trimmed off a gap's ends
 _OPENING, _CLOSING = set("“「《\"‘『"), set("”」》\"’』")
 _TRIMMED = _FUNCTION | _OPENING | _CLOSING
@@ -152,7 +154,7 @@ class KeySpanFinder:
         return sum(w for t, w in self.weights.items() if t in folded) / self.mass
 
     def _heaviest_clause(self, folded: str) -> tuple[int, int]:
-        clauses = [m.span() for m in re.finditer(r"[^，,；;：:。！？!?]+", folded)] or [(0, len(folded))]
+        clauses = [m.span() for m in _CLAUSE.finditer(folded)] or [(0, len(folded))]
         return max(clauses, key=lambda c: sum(w for t, w in self.weights.items() if t in folded[c[0]:c[1]]))
 
     # -------------------------------------------------------------- other questions
