@@ -45,6 +45,7 @@ _NAMING = re.compile(r"又名|又称|又叫做?|别名|别称|俗称|俗名|简�
 # 哪个海峡, 什么颜色: the answer often ends in the noun asked about (直布罗陀【海峡】); not these.
 _NOT_NOUNS = frozenset("是 为 的 了 时 样 时候 地方 东西 人 呢 吗 在 有".split())
 _QUOTED = re.compile(r"“[^”]{2,30}”|「[^」]{2,30}」|《[^》]{2,30}》")
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 _CLAUSE_MARKS = "，,；;。！？!?：:"
 _CLAUSE_END = re.compile(f"[{_CLAUSE_MARKS}]")
 _CLAUSE = re.compile(f"[^{_CLAUSE_MARKS}]+")
@@ -83,11 +84,23 @@ class AskedFigure:
         """The numbers in the sentence in that measure, of those the ones with the counted
         thing near; at each step, all of them if none qualifies."""
         if self.measures:
-            spans = [s for s in spans if any(m in folded[s[0]:s[1] + len(m) + 1] for m in self.measures)] or spans
+            spans = [s for s in spans if self._in_measure(folded, s)] or spans
         if self.counted:
             near = [s for s in spans if any(w in folded[max(0, s[0] - WINDOW):s[1] + WINDOW] for w in self.counted)]
             spans = near or spans
         return spans
+
+    def _in_measure(self, folded: str, span: tuple[int, int]) -> bool:
+        """The number carries the measure asked for. For 多少个工作日 a bare 个 counts too
+        (压减至13个, the measure left out), but not one before another noun (15个部门)."""
+        specific, *general = self.measures
+        if specific in folded[span[0]:span[1] + len(specific) + 1]:
+            return True
+        for measure in general:
+            at = folded.find(measure, span[0], span[1] + len(measure) + 1)
+            if at >= 0 and not _CHINESE.match(folded, at + len(measure)):
+                return True
+        return False
 
 
 class KeySpanFinder:

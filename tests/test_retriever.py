@@ -513,6 +513,9 @@ def test_key_spans_framed_named_and_quoted():
     # a number question keeps the number rule; a sentence with no number, the heaviest clause
     assert marked("审批时间压减到多少个工作日？", "审批时间从110个工作日压减至13个。") == "13个"
     assert marked("审批时间压减到多少个工作日？", "审批时间大幅压减，服务更优。") == "审批时间大幅压减"
+    # a bare 个 stands for 个小时 only where no other noun follows it (15个部门 counts departments)
+    assert marked("政策兑现最快要多少个小时？",
+                  "将15个部门382项兑现事项限时办结，平均兑现时间只用10.5个工作日，最短仅8.5个小时。") == "8.5个"
 
 
 def test_the_answer_opens_with_its_best_sentence(retriever):
