@@ -16,9 +16,11 @@ the terminal and bold on the page.
     keyword after it (孙权封王称帝后立谁为太子 -> 立【孙登】为太子), or from one of them to the
     clause's edge (真君大帝本名叫什么 -> 本名【吴刚厚】; for 又叫什么, from a naming word such as
     又名 or 俗称); only where the question has an interrogative (``ASKING``).
-- English questions (their keywords are dictionary guesses), sentences that share less than
-  a fifth of the question's keyword weight (a paraphrase leaves no frame to read) and
-  sentences without any such span: the clause with most question weight.
+- An English question (its keywords are dictionary guesses, too few to frame a gap): a
+  quotation inside the clause with most question weight, else that clause.
+- Sentences that share less than a fifth of the question's keyword weight (a paraphrase
+  leaves no frame to read) and sentences without any such span: the clause with most
+  question weight.
 
 The weights below were chosen on every 10th question of CMRC 2018 and DRCD from the 5th,
 and checked on every 10th from the 10th (README, "The key span").
@@ -45,6 +47,7 @@ _NAMING = re.compile(r"又名|又称|又叫做?|别名|别称|俗称|俗名|简�
 # 哪个海峡, 什么颜色: the answer often ends in the noun asked about (直布罗陀【海峡】); not these.
 _NOT_NOUNS = frozenset("是 为 的 了 时 样 时候 地方 东西 人 呢 吗 在 有".split())
 _QUOTED = re.compile(r"“[^”]{2,30}”|「[^」]{2,30}」|《[^》]{2,30}》")
+_MAGNITUDES = frozenset("万亿千百")
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 _CLAUSE_MARKS = "，,；;。！？!?：:"
 _CLAUSE_END = re.compile(f"[{_CLAUSE_MARKS}]")
@@ -90,6 +93,14 @@ class AskedFigure:
             spans = near or spans
         return spans
 
+    def with_measure(self, folded: str, span: tuple[int, int]) -> tuple[int, int]:
+        """The number with the measure asked for right after it: 8.5个【小时】, 5586【米】
+        (CMRC's and DRCD's answers mostly keep it); not a magnitude (几个百亿元: 3个, not 3个百)."""
+        for measure in self.measures:
+            if measure not in _MAGNITUDES and folded.startswith(measure, span[1]):
+                return span[0], span[1] + len(measure)
+        return span
+
     def _in_measure(self, folded: str, span: tuple[int, int]) -> bool:
         """The number carries the measure asked for. For 多少个工作日 a bare 个 counts too
         (压减至13个, the measure left out), but not one before another noun (15个部门)."""
@@ -125,8 +136,10 @@ class KeySpanFinder:
         if self.question.wants in ("number", "date"):
             figure = self._figure(folded)
             if figure:
-                return figure
-        elif self.question.language != "en" and self._shared(folded) >= SHARED:
+                return self.asked.with_measure(folded, figure)
+        elif self.question.language == "en":
+            return self._quoted_in_heaviest_clause(folded)
+        elif self._shared(folded) >= SHARED:
             cover, side = self._coverage(folded)
             spans = list(self._spans(folded, cover))
             if spans:
@@ -169,6 +182,18 @@ class KeySpanFinder:
     def _heaviest_clause(self, folded: str) -> tuple[int, int]:
         clauses = [m.span() for m in _CLAUSE.finditer(folded)] or [(0, len(folded))]
         return max(clauses, key=lambda c: sum(w for t, w in self.weights.items() if t in folded[c[0]:c[1]]))
+
+    def _quoted_in_heaviest_clause(self, folded: str) -> tuple[int, int]:
+        """An English question's keywords are dictionary guesses, too few to frame a gap;
+        but a name the report quotes inside the clause they point at is mostly what a
+        "which"/"what" question asks for (“到黄埔去”文化宣传品牌)."""
+        clause = self._heaviest_clause(folded)
+        quoted = [(m.start() + 1, m.end() - 1, "quotation") for m in _QUOTED.finditer(folded, *clause)]
+        if not quoted:
+            return clause
+        cover, side = self._coverage(folded)
+        a, b, _ = max(quoted, key=lambda s: self._score(folded, s, cover, side))
+        return a, b
 
     # -------------------------------------------------------------- other questions
     def _coverage(self, folded: str) -> tuple[list[float], list[str]]:

@@ -473,14 +473,14 @@ def test_modal_verbs_are_not_keywords(retriever):
 
 def test_the_key_span_is_a_number_in_the_measure_asked_for(retriever):
     """The sentence gives 3500多家 foreign enterprises and 170多个 Fortune 500 projects: a
-    question for 多少个 projects gets 170多 marked, not the first number after its keyword."""
+    question for 多少个 projects gets 170多个 marked, not the first number after its keyword."""
     from retriever.figures import asked_measures
 
     assert asked_measures("压减到多少个工作日？") == ("工作日", "个")      # 压减至13个 counts too
     assert asked_measures("快了几倍？") == ("倍",) and asked_measures("减税多少？") == ()
     answer = retriever.ask("引进的世界500强企业项目有多少个？")
     a, b = answer.key_spans[0]
-    assert answer.answer[a:b] == "170多"
+    assert answer.answer[a:b] == "170多个"         # with the measure asked for
     reduced = retriever.ask("黄埔区企业投资建设项目审批时间压减到多少个工作日？")
     a, b = reduced.key_spans[0]
     assert reduced.answer[a:b] == "13个"      # not 110个工作日: 个 stands for 个工作日
@@ -492,6 +492,17 @@ def test_the_key_span_is_what_the_question_does_not_say(retriever):
     answer = retriever.ask("黄埔区设立的行政审批局实现了什么？")
     a, b = answer.key_spans[0]
     assert "一枚印章管审批" in answer.answer[a:b] and "行政审批局" not in answer.answer[a:b]
+
+
+def test_an_english_question_gets_the_name_quoted_in_its_clause_marked(retriever):
+    """成功打造“到黄埔去”文化宣传品牌: the clause its bridged keywords point at holds a quoted
+    name, and that is what "What is the name of ..." asks for; without one, the clause."""
+    answer = retriever.ask("What is the name of the district's cultural publicity brand?")
+    a, b = answer.key_spans[0]
+    assert answer.answer[a:b] == "到黃埔去"             # English answers quote the report as written
+    answer = retriever.ask("How many companies have benefited from policy payouts?")
+    a, b = answer.key_spans[0]
+    assert answer.answer[a:b].startswith("5000")          # a number question keeps the number rule
 
 
 def test_key_spans_framed_named_and_quoted():
@@ -515,7 +526,8 @@ def test_key_spans_framed_named_and_quoted():
     assert marked("审批时间压减到多少个工作日？", "审批时间大幅压减，服务更优。") == "审批时间大幅压减"
     # a bare 个 stands for 个小时 only where no other noun follows it (15个部门 counts departments)
     assert marked("政策兑现最快要多少个小时？",
-                  "将15个部门382项兑现事项限时办结，平均兑现时间只用10.5个工作日，最短仅8.5个小时。") == "8.5个"
+                  "将15个部门382项兑现事项限时办结，平均兑现时间只用10.5个工作日，最短仅8.5个小时。") == "8.5个小时"
+    assert marked("区里统筹了几个百亿元产业投资基金？", "统筹3个百亿元产业投资基金。") == "3个"   # 百 is a magnitude
 
 
 def test_the_answer_opens_with_its_best_sentence(retriever):
