@@ -7,17 +7,20 @@ the terminal and bold on the page.
 - A Chinese "how many" or "when" question: the number or date right after the question's
   last keyword, among those in the measure asked for and near the thing counted
   (``AskedFigure``).
-- Any other Chinese question: the best of three kinds of span (``_spans``), scored by how
+- Any other Chinese question: the best of these kinds of span (``_spans``), scored by how
   the question's keywords sit around it (``_score``):
   * a gap, a run of the sentence that no keyword of the question covers: an answer is what
     the question does not already say;
   * a quotation (“…”, 「…」, 《…》): reports name their policies, works and slogans so;
+  * for 谁/哪位/何人, a person's name (``chinese.tokenize.person_names``) the question does
+    not already say;
   * the slot between the question's last keyword before its interrogative and its first
     keyword after it (孙权封王称帝后立谁为太子 -> 立【孙登】为太子), or from one of them to the
     clause's edge (真君大帝本名叫什么 -> 本名【吴刚厚】; for 又叫什么, from a naming word such as
     又名 or 俗称); only where the question has an interrogative (``ASKING``).
 - An English question (its keywords are dictionary guesses, too few to frame a gap): a
-  quotation inside the clause with most question weight, else that clause.
+  quotation inside the clause with most question weight (for "who", a person's name too),
+  else that clause.
 - Sentences that share less than a fifth of the question's keyword weight (a paraphrase
   leaves no frame to read) and sentences without any such span: the clause with most
   question weight.
@@ -32,7 +35,7 @@ import re
 from dataclasses import dataclass
 
 from chinese.clean import fold_for_matching
-from chinese.tokenize import query_terms, words
+from chinese.tokenize import person_names, query_terms, words
 
 from .figures import WINDOW, asked_measures
 from .question import Question, wanted_spans
@@ -64,6 +67,7 @@ ALIGNED = 0.3            # a keyword from before the interrogative just before t
 ASKED_NOUN = 1.0         # the span ends in the noun asked about
 QUOTATION = 0.6
 SLOT = 0.9
+PERSON = 1.5             # a person's name, for 谁/哪位/何人
 COVERED = 1.0            # times the share of the span that the question's keywords cover
 LONG, PER_EXTRA_CHAR = 12, 0.01
 SHARED = 0.2             # a sentence with less of the question's keyword weight is a paraphrase: no frame to read
@@ -126,6 +130,8 @@ class KeySpanFinder:
         self.before = query_terms(folded[:asking.start()]) if asking else []
         self.after = query_terms(folded[asking.end():]) if asking else []
         self.noun = _asked_noun(folded, asking)
+        self.person = (bool(asking and re.match(r"谁|哪一?位", asking.group())) or "何人" in folded
+                       or question.language == "en" and bool(re.match(r"\s*(who|whom|whose)\b", folded)))
         self.naming = bool(asking and _NAMING.search(folded[:asking.start()][-4:]))   # 又叫什么
         # which side of the interrogative each keyword stands on: "before" / "after"
         where = asking.start() if asking else len(folded)
@@ -138,7 +144,7 @@ class KeySpanFinder:
             if figure:
                 return self.asked.with_measure(folded, figure)
         elif self.question.language == "en":
-            return self._quoted_in_heaviest_clause(folded)
+            return self._named_in_heaviest_clause(folded)
         elif self._shared(folded) >= SHARED:
             cover, side = self._coverage(folded)
             spans = list(self._spans(folded, cover))
@@ -183,12 +189,15 @@ class KeySpanFinder:
         clauses = [m.span() for m in _CLAUSE.finditer(folded)] or [(0, len(folded))]
         return max(clauses, key=lambda c: sum(w for t, w in self.weights.items() if t in folded[c[0]:c[1]]))
 
-    def _quoted_in_heaviest_clause(self, folded: str) -> tuple[int, int]:
+    def _named_in_heaviest_clause(self, folded: str) -> tuple[int, int]:
         """An English question's keywords are dictionary guesses, too few to frame a gap;
         but a name the report quotes inside the clause they point at is mostly what a
-        "which"/"what" question asks for (“到黄埔去”文化宣传品牌)."""
+        "which"/"what" question asks for (“到黄埔去”文化宣传品牌), and a person's name what
+        "who" asks for."""
         clause = self._heaviest_clause(folded)
         quoted = [(m.start() + 1, m.end() - 1, "quotation") for m in _QUOTED.finditer(folded, *clause)]
+        if self.person:
+            quoted += [(a, b, "person") for a, b in person_names(folded) if clause[0] <= a and b <= clause[1]]
         if not quoted:
             return clause
         cover, side = self._coverage(folded)
@@ -215,6 +224,9 @@ class KeySpanFinder:
         slot = self._slot(folded)
         if slot:
             found.append((*slot, "slot"))
+        if self.person:
+            found += [(a, b, "person") for a, b in person_names(folded)
+                      if 2 * sum(1 for j in range(a, b) if cover[j]) < b - a]     # not one the question names
         noun = self.noun
         for a, b, kind in found:
             yield (a, b + len(noun), kind) if noun and folded.startswith(noun, b) else (a, b, kind)
@@ -277,7 +289,7 @@ class KeySpanFinder:
             score -= COVERED * covered
         if self.noun and (inner.endswith(self.noun) or inner.endswith(self.noun[-1])):
             score += ASKED_NOUN
-        score += {"quotation": QUOTATION, "slot": SLOT}.get(kind, 0.0)
+        score += {"quotation": QUOTATION, "slot": SLOT, "person": PERSON}.get(kind, 0.0)
         return score - PER_EXTRA_CHAR * max(0, b - a - LONG)
 
 
@@ -331,3 +343,4 @@ def _gaps(folded: str, cover: list[float]):
             b -= 1
         if b - a >= 2:
             yield a, b, "gap"
+

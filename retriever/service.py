@@ -16,7 +16,7 @@ from pathlib import Path
 from chinese.bilingual import chinese_candidates
 from chinese.clean import fold_for_matching
 from chinese.script import to_simplified, to_traditional, with_digits
-from chinese.tokenize import query_terms
+from chinese.tokenize import person_names, query_terms
 from embedding.model import Embedder
 from index import IndexError_, IndexStore
 
@@ -94,6 +94,7 @@ class Retriever:
         self.embedder.embed_query("预热")
         self.store.warm_up()
         chinese_candidates("warm up")
+        person_names("预热")            # jieba's part-of-speech model, for 谁 questions' key spans
         self.searcher.glosses.warm_up()
         # What is loaded now (model, dictionary: ~150,000 objects) lives as long as the
         # process; moved out of the garbage collector's sight, a full collection no longer

@@ -503,6 +503,21 @@ def test_an_english_question_gets_the_name_quoted_in_its_clause_marked(retriever
     answer = retriever.ask("How many companies have benefited from policy payouts?")
     a, b = answer.key_spans[0]
     assert answer.answer[a:b].startswith("5000")          # a number question keeps the number rule
+    answer = retriever.ask("Who wrote the article?")
+    assert [answer.answer[a:b] for a, b in answer.key_spans][:1] == ["褚大軍"]   # a name, for "who"
+
+
+def test_person_names_are_joined_across_dots_and_name_parts():
+    from chinese.tokenize import person_names
+
+    def names(text):
+        return [text[a:b] for a, b in person_names(text)]
+
+    assert names("此建筑物由法兰克·盖瑞设计") == ["法兰克·盖瑞"]          # 法兰克 is tagged a place
+    assert names("世界上第一个配装生产线是亨利福特发明的") == ["亨利福特"]
+    assert names("作者褚大军系广州开发区政策研究室副主任") == ["褚大军"]     # a surname alone, then 大军
+    assert not any(n.startswith("史称") for n in names("史称关陇清晏"))         # 称 is a verb
+    assert names("深化改革，优化营商环境") == []
 
 
 def test_key_spans_framed_named_and_quoted():
@@ -521,6 +536,13 @@ def test_key_spans_framed_named_and_quoted():
     assert marked("张世昌是做什么的？", "张世昌是作家，生于台北。") == "作家"      # 作 of 作家 is no 称作
     assert marked("黄埔区在国家级开发区中率先出台了什么暖企政策？",
                   "在国家级开发区中率先出台“暖企8条”，推出土地资源保障“暖企6条”信任审批。") == "暖企8条"
+    # 谁/何人 prefer a person's name the question does not already say (jieba's HMM guesses them)
+    assert marked("韓國的文人政府時代在誰擔任總統時開始？",
+                  "1992年12月19日，金泳三當選韓國第14屆總統，開啟文人政府時代。") == "金泳三"
+    assert marked("何人被稱為「銀幕上的好太太」?", "1949年，他演出奧斯卡得獎的作品《淑女痴戀》，"
+                  "女主角是有「銀幕上的好太太」之稱的瓊·愛麗遜，他們之後又合作了兩次。") == "瓊·愛麗遜"
+    assert marked("誰設計威廉·H·蓋茨大樓?", "比爾蓋茨捐助兩千萬美金建造名為威廉·H·蓋茨大樓的電腦實驗室，"
+                  "此建築物由法蘭克·蓋瑞設計。") == "法蘭克·蓋瑞"
     # a number question keeps the number rule; a sentence with no number, the heaviest clause
     assert marked("审批时间压减到多少个工作日？", "审批时间从110个工作日压减至13个。") == "13个"
     assert marked("审批时间压减到多少个工作日？", "审批时间大幅压减，服务更优。") == "审批时间大幅压减"
