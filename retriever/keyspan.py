@@ -343,4 +343,3 @@ def _gaps(folded: str, cover: list[float]):
             b -= 1
         if b - a >= 2:
             yield a, b, "gap"
-
