@@ -138,5 +138,19 @@ def person_names(folded: str) -> list[tuple[int, int]]:
     return names
 
 
+def place_names(folded: str) -> list[tuple[int, int]]:
+    """(start, end) of runs of words jieba's HMM tags as places (ns), two characters or more."""
+    names, at, run = [], 0, None
+    for word, flag in tagged(folded, guess_new_words=True) + [("", "")]:
+        if flag.startswith("ns"):
+            run = (run[0], at + len(word)) if run else (at, at + len(word))
+        else:
+            if run and run[1] - run[0] >= 2:
+                names.append(run)
+            run = None
+        at += len(word)
+    return names
+
+
 _NAME_DOTS = ("·", "・")
 _GIVEN_NAME = re.compile(r"[\u4e00-\u9fff]{1,2}")

@@ -12,8 +12,8 @@ the terminal and bold on the page.
   * a gap, a run of the sentence that no keyword of the question covers: an answer is what
     the question does not already say;
   * a quotation (“…”, 「…」, 《…》): reports name their policies, works and slogans so;
-  * for 谁/哪位/何人, a person's name (``chinese.tokenize.person_names``) the question does
-    not already say;
+  * for 谁/哪位/何人, a person's name (``chinese.tokenize.person_names``), and for 哪里/
+    何处/哪个国家, a place's (``place_names``), that the question does not already say;
   * the slot between the question's last keyword before its interrogative and its first
     keyword after it (孙权封王称帝后立谁为太子 -> 立【孙登】为太子), or from one of them to the
     clause's edge (真君大帝本名叫什么 -> 本名【吴刚厚】; for 又叫什么, from a naming word such as
@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 
 from chinese.clean import fold_for_matching
-from chinese.tokenize import person_names, query_terms, words
+from chinese.tokenize import person_names, place_names, query_terms, words
 
 from .figures import WINDOW, asked_measures
 from .question import Question, wanted_spans
@@ -67,6 +67,7 @@ ALIGNED = 0.3            # a keyword from before the interrogative just before t
 ASKED_NOUN = 1.0         # the span ends in the noun asked about
 QUOTATION = 0.6
 SLOT = 0.9
+PLACE = 0.5              # a place's name, for 哪里/何处/哪个国家
 PERSON = 1.5             # a person's name, for 谁/哪位/何人
 COVERED = 1.0            # times the share of the span that the question's keywords cover
 LONG, PER_EXTRA_CHAR = 12, 0.01
@@ -132,6 +133,7 @@ class KeySpanFinder:
         self.noun = _asked_noun(folded, asking)
         self.person = (bool(asking and re.match(r"谁|哪一?位", asking.group())) or "何人" in folded
                        or question.language == "en" and bool(re.match(r"\s*(who|whom|whose)\b", folded)))
+        self.place = bool(re.search(r"哪里|哪儿|何处|何地|什么地方|哪一?(个|座)?(国家|城市|地方|省|州|地区|国|城)", folded))
         self.naming = bool(asking and _NAMING.search(folded[:asking.start()][-4:]))   # 又叫什么
         # which side of the interrogative each keyword stands on: "before" / "after"
         where = asking.start() if asking else len(folded)
@@ -224,9 +226,10 @@ class KeySpanFinder:
         slot = self._slot(folded)
         if slot:
             found.append((*slot, "slot"))
-        if self.person:
-            found += [(a, b, "person") for a, b in person_names(folded)
-                      if 2 * sum(1 for j in range(a, b) if cover[j]) < b - a]     # not one the question names
+        for kind, names in (("person", person_names), ("place", place_names)):
+            if getattr(self, kind):
+                found += [(a, b, kind) for a, b in names(folded)
+                          if 2 * sum(1 for j in range(a, b) if cover[j]) < b - a]   # not one the question names
         noun = self.noun
         for a, b, kind in found:
             yield (a, b + len(noun), kind) if noun and folded.startswith(noun, b) else (a, b, kind)
@@ -289,7 +292,7 @@ class KeySpanFinder:
             score -= COVERED * covered
         if self.noun and (inner.endswith(self.noun) or inner.endswith(self.noun[-1])):
             score += ASKED_NOUN
-        score += {"quotation": QUOTATION, "slot": SLOT, "person": PERSON}.get(kind, 0.0)
+        score += {"quotation": QUOTATION, "slot": SLOT, "person": PERSON, "place": PLACE}.get(kind, 0.0)
         return score - PER_EXTRA_CHAR * max(0, b - a - LONG)
 
 

@@ -543,6 +543,11 @@ def test_key_spans_framed_named_and_quoted():
                   "女主角是有「銀幕上的好太太」之稱的瓊·愛麗遜，他們之後又合作了兩次。") == "瓊·愛麗遜"
     assert marked("誰設計威廉·H·蓋茨大樓?", "比爾蓋茨捐助兩千萬美金建造名為威廉·H·蓋茨大樓的電腦實驗室，"
                   "此建築物由法蘭克·蓋瑞設計。") == "法蘭克·蓋瑞"
+    # 哪里/何处/哪个州 prefer a place's name (a smaller bonus: places also stand in longer answers)
+    assert marked("1356年的時候，朱元璋以何處作為根據地開始擴充地盤?",
+                  "兩淮郭子興的部下朱元璋於1356年以南京為根據地開始擴充地盤；") == "南京"
+    assert marked("副總統休伯特漢弗萊是哪一州的人?", "大會最後提名了副總統休伯特漢弗萊參選，"
+                  "來自明尼蘇達州的漢弗萊是一個堅定的新政支持者。") == "明尼蘇達州"
     # a number question keeps the number rule; a sentence with no number, the heaviest clause
     assert marked("审批时间压减到多少个工作日？", "审批时间从110个工作日压减至13个。") == "13个"
     assert marked("审批时间压减到多少个工作日？", "审批时间大幅压减，服务更优。") == "审批时间大幅压减"
