@@ -107,10 +107,7 @@ def person_names(folded: str) -> list[tuple[int, int]]:
     a transliterated given name to its next part (亨利 + 福特) and from a surname alone to a
     given name of one or two characters (褚 + 大军). Only a guess: it splits rare names
     (豫亲王多铎 -> 王多铎) and takes some places and peoples for names."""
-    tokens, at = [], 0
-    for word, flag in tagged(folded, guess_new_words=True):
-        tokens.append((at, at + len(word), word, flag))
-        at += len(word)
+    tokens = _placed_tags(folded)
 
     def joined(j: int, first: bool) -> int:       # how many tokens after j belong to the same name
         if j + 2 < len(tokens) and tokens[j + 1][2] in _NAME_DOTS:
@@ -140,16 +137,24 @@ def person_names(folded: str) -> list[tuple[int, int]]:
 
 def place_names(folded: str) -> list[tuple[int, int]]:
     """(start, end) of runs of words jieba's HMM tags as places (ns), two characters or more."""
-    names, at, run = [], 0, None
-    for word, flag in tagged(folded, guess_new_words=True) + [("", "")]:
+    names, run = [], None
+    for start, end, _, flag in _placed_tags(folded) + [(len(folded), len(folded), "", "")]:
         if flag.startswith("ns"):
-            run = (run[0], at + len(word)) if run else (at, at + len(word))
+            run = (run[0] if run else start, end)
         else:
             if run and run[1] - run[0] >= 2:
                 names.append(run)
             run = None
-        at += len(word)
     return names
+
+
+def _placed_tags(folded: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, word, flag) for each word of ``tagged`` with new-word guessing."""
+    placed, at = [], 0
+    for word, flag in tagged(folded, guess_new_words=True):
+        placed.append((at, at + len(word), word, flag))
+        at += len(word)
+    return placed
 
 
 _NAME_DOTS = ("·", "・")

@@ -131,9 +131,12 @@ class KeySpanFinder:
         self.before = query_terms(folded[:asking.start()]) if asking else []
         self.after = query_terms(folded[asking.end():]) if asking else []
         self.noun = _asked_noun(folded, asking)
-        self.person = (bool(asking and re.match(r"谁|哪一?位", asking.group())) or "何人" in folded
-                       or question.language == "en" and bool(re.match(r"\s*(who|whom|whose)\b", folded)))
-        self.place = bool(re.search(r"哪里|哪儿|何处|何地|什么地方|哪一?(个|座)?(国家|城市|地方|省|州|地区|国|城)", folded))
+        person = (bool(asking and re.match(r"谁|哪一?位", asking.group())) or "何人" in folded
+                  or question.language == "en" and bool(re.match(r"\s*(who|whom|whose)\b", folded)))
+        place = bool(re.search(r"哪里|哪儿|何处|何地|什么地方|哪一?(个|座)?(国家|城市|地方|省|州|地区|国|城)", folded))
+        # the kinds of name the question asks for, with what finds them in a sentence
+        self.names = [(kind, find) for kind, find, asked in (("person", person_names, person),
+                                                             ("place", place_names, place)) if asked]
         self.naming = bool(asking and _NAMING.search(folded[:asking.start()][-4:]))   # 又叫什么
         # which side of the interrogative each keyword stands on: "before" / "after"
         where = asking.start() if asking else len(folded)
@@ -151,8 +154,7 @@ class KeySpanFinder:
             cover, side = self._coverage(folded)
             spans = list(self._spans(folded, cover))
             if spans:
-                a, b, _ = max(spans, key=lambda s: self._score(folded, s, cover, side))
-                return a, b
+                return self._best(folded, spans, cover, side)
         return self._heaviest_clause(folded)
 
     # -------------------------------------------------------------- numbers and dates
@@ -198,12 +200,15 @@ class KeySpanFinder:
         "who" asks for."""
         clause = self._heaviest_clause(folded)
         quoted = [(m.start() + 1, m.end() - 1, "quotation") for m in _QUOTED.finditer(folded, *clause)]
-        if self.person:
-            quoted += [(a, b, "person") for a, b in person_names(folded) if clause[0] <= a and b <= clause[1]]
+        quoted += [(a, b, kind) for kind, find in self.names if kind == "person"
+                   for a, b in find(folded) if clause[0] <= a and b <= clause[1]]
         if not quoted:
             return clause
-        cover, side = self._coverage(folded)
-        a, b, _ = max(quoted, key=lambda s: self._score(folded, s, cover, side))
+        return self._best(folded, quoted, *self._coverage(folded))
+
+    def _best(self, folded: str, spans: list[tuple[int, int, str]], cover: list[float],
+              side: list[str]) -> tuple[int, int]:
+        a, b, _ = max(spans, key=lambda s: self._score(folded, s, cover, side))
         return a, b
 
     # -------------------------------------------------------------- other questions
@@ -226,10 +231,8 @@ class KeySpanFinder:
         slot = self._slot(folded)
         if slot:
             found.append((*slot, "slot"))
-        for kind, names in (("person", person_names), ("place", place_names)):
-            if getattr(self, kind):
-                found += [(a, b, kind) for a, b in names(folded)
-                          if 2 * sum(1 for j in range(a, b) if cover[j]) < b - a]   # not one the question names
+        for kind, find in self.names:        # not a name the question already says
+            found += [(a, b, kind) for a, b in find(folded) if _covered_share(cover, a, b) < 0.5]
         noun = self.noun
         for a, b, kind in found:
             yield (a, b + len(noun), kind) if noun and folded.startswith(noun, b) else (a, b, kind)
@@ -287,7 +290,7 @@ class KeySpanFinder:
         while k < len(folded) and (folded[k] in _FUNCTION or folded[k] in _CLOSING):
             k += 1
         score += ALIGNED if k < len(folded) and side[k] == "after" else 0
-        covered = sum(1 for j in range(a, b) if cover[j]) / max(1, b - a)
+        covered = _covered_share(cover, a, b)
         if kind != "quotation" or covered == 1:     # 暖企8条 answers 什么暖企政策
             score -= COVERED * covered
         if self.noun and (inner.endswith(self.noun) or inner.endswith(self.noun[-1])):
@@ -303,6 +306,11 @@ def _asked_noun(folded: str, asking: re.Match | None) -> str:
     following = words(folded[asking.end():])
     noun = following[0] if following else ""
     return noun if re.fullmatch(r"[\u4e00-\u9fff]+", noun) and noun not in _NOT_NOUNS else ""
+
+
+def _covered_share(cover: list[float], a: int, b: int) -> float:
+    """The share of characters a..b that some question keyword covers."""
+    return sum(1 for j in range(a, b) if cover[j]) / max(1, b - a)
 
 
 def _occurrences(folded: str, term: str) -> list[int]:
