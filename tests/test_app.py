@@ -25,9 +25,12 @@ def test_upload_then_ask_then_remove(app_server, tmp_path):
     client = app_server.client
     report = tmp_path / "数字政府建设报告.txt"
     report.write_text(UPLOADED, encoding="utf-8")
-    message, *_ = client.predict([handle_file(str(report))], api_name="/upload")
+    uploads = app_server.data_dir / "uploads"
+    before = set(uploads.iterdir()) if uploads.exists() else set()    # other tests' uploads
+    message, _, _, status = client.predict([handle_file(str(report))], api_name="/upload")
     assert "新增 1 份" in message, message
-    stored = list((app_server.data_dir / "uploads").iterdir())
+    assert f"{len(client.predict(api_name='/documents'))} 份报告" in status, status    # the header's counts follow
+    stored = list(set(uploads.iterdir()) - before)
     assert len(stored) == 1 and stored[0].name.startswith("数字政府建设报告__")
 
     answer = client.predict("政务数据共享平台汇聚了多少项数据资源目录？", 5, api_name="/ask")
@@ -35,15 +38,15 @@ def test_upload_then_ask_then_remove(app_server, tmp_path):
     assert answer["citations"][0]["title"] == "数字政府建设报告"
 
     again, *_ = client.predict([handle_file(str(report))], api_name="/upload")
-    assert "重复" in again and len(list((app_server.data_dir / "uploads").iterdir())) == 1
+    assert "重复" in again and set(uploads.iterdir()) - before == set(stored)
 
     docs = client.predict(api_name="/documents")
     doc_id = next(d["doc_id"] for d in docs if d["title"] == "数字政府建设报告")
-    removed, *_ = client.predict(doc_id, api_name="/remove")
-    assert "已删除" in removed
+    removed, *_, status = client.predict(doc_id, api_name="/remove")
+    assert "已删除" in removed and f"{len(docs) - 1} 份报告" in status, status
     gone = client.predict("政务数据共享平台汇聚了多少项数据资源目录？", 5, api_name="/ask")
     assert "1234" not in json.dumps(gone, ensure_ascii=False)
-    assert list((app_server.data_dir / "uploads").iterdir()) == []
+    assert set(uploads.iterdir()) == before
 
 
 def test_bad_upload_is_reported_and_changes_nothing(app_server, tmp_path):

@@ -75,6 +75,8 @@ def test_follow_up_and_new_conversation(page, app_server):
 def test_abstention_looks_different(page, app_server):
     ask(page, app_server.url, "黄埔区的平均房价是多少？")
     assert page.locator("#chat .abstain").count() == 1
+    bubble = page.locator("#chat").inner_text()       # the verdict first, then why
+    assert bubble.index("报告中没有找到") < bubble.index("最接近的段落都没有给出这个数字：房价")
     assert "相关段落" in page.locator("#sources").inner_text()
 
 
@@ -89,3 +91,39 @@ def test_document_markup_is_shown_as_text(page, app_server, tmp_path):
     assert "[点这里](javascript:window.__xss=3)" in text
     assert page.locator("#chat a[href^='javascript'], #sources a[href^='javascript'], #sources img, #chat img").count() == 0
     page.screenshot(path=str(ARTIFACTS / "hostile-document.png"), full_page=True)
+
+
+def test_upload_through_the_page(page, app_server, tmp_path):
+    """What a person does: choose a file on the 报告 tab, import it, see it listed and the
+    header's counts change, then ask about it."""
+    report = tmp_path / "口岸通关报告.docx"
+    import docx
+
+    document = docx.Document()
+    document.add_heading("口岸通关报告", 0)
+    document.add_paragraph("2024年，黄埔港推行“船边直提”模式，进口货物平均通关时间压缩至6.5小时。")
+    document.save(report)
+    page.goto(app_server.url)
+    page.wait_for_selector("#status:has-text('已就绪')", timeout=60_000)
+    page.get_by_role("tab", name="报告").click()
+    page.set_input_files("#upload input[type=file]", str(report))
+    page.wait_for_selector("#upload :text('口岸通关报告.docx')", timeout=30_000)
+    page.click("#upload-btn")
+    page.wait_for_selector("#report-status:has-text('新增 1 份')", timeout=120_000)
+    count = len(app_server.client.predict(api_name="/documents"))
+    page.wait_for_selector(f"#status:has-text('{count} 份报告')", timeout=10_000)
+    assert "口岸通关报告" in page.locator("#docs").inner_text()
+
+    page.get_by_role("tab", name="问答").click()
+    page.fill("#question textarea", "进口货物平均通关时间压缩到多少小时？")
+    page.click("#send")
+    page.wait_for_selector("#sources .source-card:has-text('口岸通关报告')", timeout=60_000)
+    assert "6.5" in page.locator("#chat").inner_text()
+
+    page.get_by_role("tab", name="报告").click()              # and removed again, leaving the index as found
+    page.click("#chosen input")
+    page.get_by_role("option", name="口岸通关报告").first.click()
+    page.click("#remove-btn")
+    page.wait_for_selector("#report-status:has-text('已删除')", timeout=60_000)
+    page.wait_for_selector(f"#status:has-text('{count - 1} 份报告')", timeout=10_000)
+    assert "口岸通关报告" not in page.locator("#docs").inner_text()

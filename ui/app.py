@@ -115,7 +115,8 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
                                 value=_documents_table(state), interactive=False, elem_id="docs", wrap=True)
             with gr.Row():
                 with gr.Column():
-                    upload = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="上传报告（.txt .md .html .docx .pdf）")
+                    upload = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="上传报告（.txt .md .html .docx .pdf）",
+                                     elem_id="upload")
                     upload_btn = gr.Button("导入上传的报告", variant="primary", elem_id="upload-btn")
                     reingest_btn = gr.Button("重新导入 corpus 文件夹", elem_id="reingest-btn")
                 with gr.Column():
@@ -188,7 +189,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
         def tick():
             s = state.status
             if s.phase == "ready":
-                return (gr.update(value=f"✅ 已就绪：{_summary(state)}"), gr.Timer(active=False),
+                return (_ready_status(state), gr.Timer(active=False),
                         gr.update(value=_documents_table(state)), gr.update(choices=_doc_choices(state)),
                         gr.update(samples=[[q] for q in example_questions(state)]))
             icon = "⚠️" if s.phase == "error" else "⏳"
@@ -201,7 +202,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
         # ------------------------------------------------------------ reports
         def do_upload(files, progress=gr.Progress()):
             if not files:
-                return "请先选择要上传的文件。", gr.update(), gr.update()
+                return "请先选择要上传的文件。", gr.update(), gr.update(), gr.update()
             paths, refused, names = [], [], {}
             for f in files:
                 temp = f if isinstance(f, str) else getattr(f, "name", str(f))
@@ -219,19 +220,21 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
                 for skipped in summary.skipped:         # keep no copy of what was not indexed
                     Path(skipped["file"]).unlink(missing_ok=True) if skipped["file"].startswith(str(state.uploads)) else None
             return _ingest_message(summary, refused, names), gr.update(value=_documents_table(state)), \
-                gr.update(choices=_doc_choices(state))
+                gr.update(choices=_doc_choices(state)), _ready_status(state)
 
-        upload_btn.click(do_upload, [upload], [report_status, docs, chosen], api_name="upload")
+        # The header's counts follow every change to the reports (it showed the start's counts).
+        upload_btn.click(do_upload, [upload], [report_status, docs, chosen, status], api_name="upload")
 
         def do_reingest(progress=gr.Progress()):
             summary = state.ingest([state.corpus], progress=lambda stage, done, total: progress((done, total or None), desc=stage))
-            return _ingest_message(summary, []), gr.update(value=_documents_table(state)), gr.update(choices=_doc_choices(state))
+            return _ingest_message(summary, []), gr.update(value=_documents_table(state)), \
+                gr.update(choices=_doc_choices(state)), _ready_status(state)
 
-        reingest_btn.click(do_reingest, None, [report_status, docs, chosen], api_name="reingest")
+        reingest_btn.click(do_reingest, None, [report_status, docs, chosen, status], api_name="reingest")
 
         def do_remove(doc_id):
             if not doc_id:
-                return "请先选择一份报告。", gr.update(), gr.update(), ""
+                return "请先选择一份报告。", gr.update(), gr.update(), "", gr.update()
             store = state.store()
             doc = store.document(doc_id) if store else None
             from ingest.pipeline import Ingestor
@@ -240,9 +243,10 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
             if doc and doc.origin == "upload" and doc.source.startswith(str(state.uploads)):
                 Path(doc.source).unlink(missing_ok=True)
             message = f"已删除：{doc.title if doc else doc_id}" if summary.removed else f"没有找到：{doc_id}"
-            return message, gr.update(value=_documents_table(state)), gr.update(choices=_doc_choices(state), value=None), ""
+            return message, gr.update(value=_documents_table(state)), gr.update(choices=_doc_choices(state), value=None), \
+                "", _ready_status(state)
 
-        remove_btn.click(do_remove, [chosen], [report_status, docs, chosen, document_view], api_name="remove")
+        remove_btn.click(do_remove, [chosen], [report_status, docs, chosen, document_view, status], api_name="remove")
 
         def do_view(doc_id, script_value):
             store = state.store()
@@ -291,6 +295,10 @@ def _stream_extractive(answer):
         partial.key_spans = [s for s in answer.key_spans if s[1] <= end]
         yield partial
     yield answer
+
+
+def _ready_status(state: AppState) -> str:
+    return f"✅ 已就绪：{_summary(state)}"
 
 
 def _summary(state: AppState) -> str:

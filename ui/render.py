@@ -50,7 +50,9 @@ def answer_html(answer) -> str:
         marked = _marked(answer.answer, answer.key_spans, "key")
         body = re.sub(r"&#91;(\d{1,2})&#93;", r'<sup class="cite">[\1]</sup>', marked)
     warnings = "".join(f'<li>{text(w)}</li>' for w in answer.warnings)
-    if warnings:
+    if warnings and answer.abstained:       # why the report was judged silent: after the verdict
+        return notes + body + f'<ul class="warnings">{warnings}</ul>'
+    if warnings:                            # a fallback or a flagged marker: read before the answer
         notes += f'<ul class="warnings">{warnings}</ul>'
     return notes + body
 
