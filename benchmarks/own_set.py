@@ -44,6 +44,13 @@ def _first_hit(texts: list[str], evidence: list[str]) -> int | None:
     return None
 
 
+def _keys(question: dict) -> list[str]:
+    """The key strings a right answer contains one of: ``answer`` is one string, or a list
+    for questions with several right answers ("what has the district done about X")."""
+    keys = question.get("answer")
+    return [] if keys is None else [keys] if isinstance(keys, str) else list(keys)
+
+
 def evaluate(retriever: Retriever, questions: list[dict], k: int = 10) -> dict:
     rows = []
     for q in questions:
@@ -52,11 +59,11 @@ def evaluate(retriever: Retriever, questions: list[dict], k: int = 10) -> dict:
         latency = (time.perf_counter() - started) * 1000
         texts = [h.chunk.text for h in answer.hits[:k]]
         rank = _first_hit(texts, q["evidence"]) if q["answerable"] else None
-        correct = (q["answerable"] and not answer.abstained and q.get("answer") is not None
-                   and fold_for_matching(q["answer"]) in fold_for_matching(answer.answer))
-        key = fold_for_matching(q["answer"]) if correct else ""
-        first = correct and key in fold_for_matching(first_sentence(answer.answer))
-        marking = (key_marking(answer.answer, answer.key_spans, [q["answer"]]) if correct
+        given = fold_for_matching(answer.answer)
+        found = next((k for k in _keys(q) if fold_for_matching(k) in given), None)
+        correct = q["answerable"] and not answer.abstained and found is not None
+        first = correct and fold_for_matching(found) in fold_for_matching(first_sentence(answer.answer))
+        marking = (key_marking(answer.answer, answer.key_spans, [found]) if correct
                    else KeyMarking(marked=False, f1=0.0, exact=False))
         rows.append({"qid": q["qid"], "kind": q["kind"], "answerable": q["answerable"], "rank": rank,
                      "english": detect_language(q["question"]) == "en",
@@ -164,6 +171,8 @@ def main(argv=None) -> int:
     print(f"abstention precision {s['abstention_precision']:.3f}  recall {s['abstention_recall']:.3f}  "
           f"(answerable abstained: {s['answerable_abstained']}, unanswerable answered: {s['unanswerable_answered']})")
     for language, v in s["by_language"].items():
+        if not v["answerable"] + v["unanswerable"]:
+            continue                        # a set with no questions in this language
         print(f"  {language:<8} {v['answerable']} answerable: R@1 {v['recall@1']:.3f}  R@3 {v['recall@3']:.3f}  "
               f"MRR@10 {v['mrr@10']:.3f}  accuracy {v['answer_accuracy']:.3f}; {v['unanswerable']} unanswerable: "
               f"{v['unanswerable_answered']} answered; answerable abstained {v['answerable_abstained']}")

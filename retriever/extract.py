@@ -37,6 +37,7 @@ class Candidate:
     text: str = ""
     cosine: float | None = None
     marking: KeySpanFinder | None = field(default=None, repr=False, compare=False)
+    heading: bool = False   # the sentence is its section's heading (二是率先开展……改革。)
 
     def marked(self) -> tuple[int, int]:
         """The key span (``keyspan.KeySpanFinder``), found when first asked for: only the
@@ -62,18 +63,31 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], p
     out = []
     for h, hit in enumerate(hits[:passages]):
         text = hit.chunk.text
+        heading = _section_heading(hit.chunk.section)
         for a, b in sentence_spans(text):
             sentence = text[a:b]
             if len(sentence) < MIN_SENTENCE_CHARS:
                 continue
-            read = fold_for_matching(f"{sentence}\n{bracket_readings(sentence)}")   # 河（湖）长制: 河长制 too
+            # 河（湖）长制 reads as 河长制 too; and every sentence of a report is about its
+            # title's subject (黄埔区), so only the one that names it does not gain by it.
+            read = fold_for_matching(f"{sentence}\n{bracket_readings(sentence)}\n{hit.chunk.title}")
             term_share = sum(w for t, w in weights.items() if t in read) / mass
             bigram_share = len(q_bigrams & _bigrams(read)) / max(1, len(q_bigrams))
             score = term_share + 0.5 * bigram_share + 0.15 / (h + 1)
             if question.wants in ("number", "date"):
                 score += 0.3 if has_wanted(question.wants, sentence) else -0.3
-            out.append(Candidate(h, a, b, score, text=sentence, marking=marking))
+            out.append(Candidate(h, a, b, score, text=sentence, marking=marking,
+                                 heading=bool(heading) and _bare(sentence) == heading))
     return sorted(out, key=lambda c: -c.score)
+
+
+def _section_heading(section: str) -> str:
+    """The last heading of a section path (一、主要工作情况 › 二是……改革 -> 二是……改革), bare."""
+    return _bare(section.split("›")[-1]) if section else ""
+
+
+def _bare(text: str) -> str:
+    return fold_for_matching(text).strip(" 。.;；:：")
 
 
 def add_cosines(question_vector, found: list[Candidate], embedder) -> float:
@@ -123,7 +137,13 @@ def prefer_figure(found: list[Candidate], figure: str) -> list[Candidate]:
 def choose(found: list[Candidate]) -> list[Candidate]:
     """Best sentences, at most MAX_SENTENCES: the best first (it holds the answer more
     often than the first in reading order: README, "Retrieval and answers on our question
-    set"), the others in reading order."""
+    set"), the others in reading order.
+
+    A section's heading (二是率先开展知识产权运用和保护综合改革。) scores high on a question
+    that names its topic but states no measure; on its own it answers nothing, so when it
+    comes first and nothing else of its passage was chosen, the best sentence under it
+    follows: where there is room, or always when the heading would stand alone (README,
+    "Broad questions")."""
     if not found:
         return []
     best = found[0]
@@ -136,4 +156,8 @@ def choose(found: list[Candidate]) -> list[Candidate]:
             continue
         chosen.append(c)
         length += c.end - c.start
+    if best.heading and not any(c.hit_index == best.hit_index for c in chosen[1:]):
+        body = next((c for c in found if c.hit_index == best.hit_index and not c.heading), None)
+        if body is not None and (len(chosen) == 1 or length + (body.end - body.start) <= MAX_ANSWER_CHARS):
+            chosen = chosen[:MAX_SENTENCES - 1] + [body]
     return [best] + sorted(chosen[1:], key=lambda c: (c.hit_index, c.start))

@@ -71,3 +71,13 @@ def test_key_marking_is_cmrc_character_f1():
     elsewhere = key_marking(answer, [(25, 29)], ["暖企8条"])             # 穩企6條 shares 企, 条
     assert not elsewhere.marked and abs(elsewhere.f1 - 0.5) < 1e-9
     assert key_marking(answer, [], ["暖企8条"]).f1 == 0.0
+
+
+def test_own_set_accepts_several_right_answers():
+    """A broad question ("what has the district done about X") has several right answers;
+    ``answer`` may list them, and any one of them makes the answer right."""
+    from benchmarks.own_set import _keys
+
+    assert _keys({"answer": "13个"}) == ["13个"]
+    assert _keys({"answer": ["黄金10条", "暖企8条"]}) == ["黄金10条", "暖企8条"]
+    assert _keys({}) == []
