@@ -4,7 +4,8 @@ the question, each followed by its [n] marker, with the key span marked (``keysp
 A sentence scores by the question's keywords it contains (IDF-weighted), by shared
 character bigrams (which survive paraphrase better than words), by its passage's rank,
 and by whether it holds what the question asks for (a number for 多少/几, a date for
-何时: ``question.wanted_answer``). For an English question the sentences that were
+何时: ``question.wanted_answer``); it is read with its report's title, which every
+sentence of the report is about. A section's heading leads in to a sentence under it. For an English question the sentences that were
 embedded for the abstention check are then reordered by how close each is to the
 question (``prefer_closest``).
 """
@@ -64,13 +65,14 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], p
     for h, hit in enumerate(hits[:passages]):
         text = hit.chunk.text
         heading = _section_heading(hit.chunk.section)
+        title = fold_for_matching(hit.chunk.title)
         for a, b in sentence_spans(text):
             sentence = text[a:b]
             if len(sentence) < MIN_SENTENCE_CHARS:
                 continue
             # 河（湖）长制 reads as 河长制 too; and every sentence of a report is about its
             # title's subject (黄埔区), so only the one that names it does not gain by it.
-            read = fold_for_matching(f"{sentence}\n{bracket_readings(sentence)}\n{hit.chunk.title}")
+            read = fold_for_matching(f"{sentence}\n{bracket_readings(sentence)}") + "\n" + title
             term_share = sum(w for t, w in weights.items() if t in read) / mass
             bigram_share = len(q_bigrams & _bigrams(read)) / max(1, len(q_bigrams))
             score = term_share + 0.5 * bigram_share + 0.15 / (h + 1)

@@ -108,7 +108,8 @@ def topic_words(text: str) -> str:
 
 def without_speech(folded: str, asking: bool = True) -> str:
     """The folded question with the spoken words that name no topic blanked out: where it
-    is asked from (区里, 这儿) and, unless ``asking`` is False, how it asks (为啥, 第几, 几层).
+    is asked from (区里, 这儿) and, unless ``asking`` is False, how it asks (为啥, 第几, 几层;
+    在……方面做了哪些, 有哪些具体做法).
     The interrogatives stay for those that look for them (``retriever.figures``)."""
     if not re.search(r"[\u4e00-\u9fff]", folded):
         return folded
