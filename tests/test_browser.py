@@ -127,3 +127,24 @@ def test_upload_through_the_page(page, app_server, tmp_path):
     page.wait_for_selector("#report-status:has-text('已删除')", timeout=60_000)
     page.wait_for_selector(f"#status:has-text('{count - 1} 份报告')", timeout=10_000)
     assert "口岸通关报告" not in page.locator("#docs").inner_text()
+
+
+def test_a_report_added_elsewhere_shows_without_a_reload(page, app_server, tmp_path):
+    """A colleague uploads a report (another session, here the API); this open page's
+    header and report list follow within a few seconds, and so does its removal."""
+    from gradio_client import Client
+
+    page.goto(app_server.url)
+    page.wait_for_selector("#status:has-text('已就绪')", timeout=60_000)
+    count = len(app_server.client.predict(api_name="/documents"))
+    page.wait_for_selector(f"#status:has-text('{count} 份报告')", timeout=10_000)
+    report = tmp_path / "同事上传的报告.txt"
+    report.write_text("一、概况\n2024年，全区新建口袋公园37个，绿道总长达到215公里。\n", encoding="utf-8")
+    colleague = Client(app_server.url, verbose=False)
+    colleague.predict([handle_file(str(report))], api_name="/upload")
+    page.wait_for_selector(f"#status:has-text('{count + 1} 份报告')", timeout=20_000)
+    page.get_by_role("tab", name="报告").click()
+    assert "同事上传的报告" in page.locator("#docs").inner_text()
+    docs = colleague.predict(api_name="/documents")
+    colleague.predict(next(d["doc_id"] for d in docs if d["title"] == "同事上传的报告"), api_name="/remove")
+    page.wait_for_selector(f"#status:has-text('{count} 份报告')", timeout=20_000)

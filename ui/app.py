@@ -27,6 +27,7 @@ MODE_EXTRACTIVE, MODE_LLM = "摘录（离线）", "大模型"
 SCRIPT_ORIGINAL, SCRIPT_SIMPLIFIED = "原文", "简体"
 NOT_READY = "系统正在准备索引，请稍候再问。"
 UPLOAD_TYPES = sorted(SUPPORTED)
+REFRESH_S = 5.0      # how often a ready page looks for reports added or removed elsewhere
 
 
 def example_questions(state: AppState, limit: int = 4) -> list[str]:
@@ -186,18 +187,27 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
         chatbot.like(vote, [answers, session], None, api_name="feedback")
 
         # ------------------------------------------------------------ status
-        def tick():
+        # Once ready, the page keeps looking (every REFRESH_S) for a new index generation:
+        # a report someone added or removed in another tab or with `python -m ingest` then
+        # shows in this page's header, list and dropdown without a reload.
+        def tick(shown_generation):
             s = state.status
             if s.phase == "ready":
-                return (_ready_status(state), gr.Timer(active=False),
+                store = state.store()
+                generation = store.generation if store else -1
+                if generation == shown_generation:
+                    return gr.update(), gr.Timer(value=REFRESH_S), gr.update(), gr.update(), gr.update(), generation
+                return (_ready_status(state), gr.Timer(value=REFRESH_S),
                         gr.update(value=_documents_table(state)), gr.update(choices=_doc_choices(state)),
-                        gr.update(samples=[[q] for q in example_questions(state)]))
+                        gr.update(samples=[[q] for q in example_questions(state)]), generation)
             icon = "⚠️" if s.phase == "error" else "⏳"
             return gr.update(value=f"{icon} {s.message}"), gr.Timer(active=s.phase != "error"), \
-                gr.update(), gr.update(), gr.update()
+                gr.update(), gr.update(), gr.update(), shown_generation
 
-        timer.tick(tick, None, [status, timer, docs, chosen, examples], api_visibility="private")
-        app.load(tick, None, [status, timer, docs, chosen, examples], api_visibility="private")
+        shown = gr.State(-1)          # the index generation this page shows
+        outputs = [status, timer, docs, chosen, examples, shown]
+        timer.tick(tick, [shown], outputs, api_visibility="private")
+        app.load(tick, [shown], outputs, api_visibility="private")
 
         # ------------------------------------------------------------ reports
         def do_upload(files, progress=gr.Progress()):
