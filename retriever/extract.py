@@ -39,6 +39,7 @@ class Candidate:
     cosine: float | None = None
     marking: KeySpanFinder | None = field(default=None, repr=False, compare=False)
     heading: bool = False   # the sentence is its section's heading (二是率先开展……改革。)
+    alone: float = 0.0      # ``score`` without the report's title: how well it matches by itself
 
     def marked(self) -> tuple[int, int]:
         """The key span (``keyspan.KeySpanFinder``), found when first asked for: only the
@@ -70,17 +71,24 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], p
             sentence = text[a:b]
             if len(sentence) < MIN_SENTENCE_CHARS:
                 continue
-            # 河（湖）长制 reads as 河长制 too; and every sentence of a report is about its
-            # title's subject (黄埔区), so only the one that names it does not gain by it.
-            read = fold_for_matching(f"{sentence}\n{bracket_readings(sentence)}") + "\n" + title
-            term_share = sum(w for t, w in weights.items() if t in read) / mass
-            bigram_share = len(q_bigrams & _bigrams(read)) / max(1, len(q_bigrams))
-            score = term_share + 0.5 * bigram_share + 0.15 / (h + 1)
+            read = fold_for_matching(f"{sentence}\n{bracket_readings(sentence)}")   # 河（湖）长制: 河长制 too
+            rank_and_kind = 0.15 / (h + 1)
             if question.wants in ("number", "date"):
-                score += 0.3 if has_wanted(question.wants, sentence) else -0.3
-            out.append(Candidate(h, a, b, score, text=sentence, marking=marking,
-                                 heading=bool(heading) and _bare(sentence) == heading))
+                rank_and_kind += 0.3 if has_wanted(question.wants, sentence) else -0.3
+            # Every sentence of a report is about its title's subject (黄埔区), so the one
+            # that names it gains nothing by it; the sentence alone is what gets embedded.
+            with_title = _match(f"{read}\n{title}", weights, mass, q_bigrams)
+            out.append(Candidate(h, a, b, with_title + rank_and_kind, text=sentence, marking=marking,
+                                 heading=bool(heading) and _bare(sentence) == heading,
+                                 alone=_match(read, weights, mass, q_bigrams) + rank_and_kind))
     return sorted(out, key=lambda c: -c.score)
+
+
+def _match(read: str, weights: dict[str, float], mass: float, q_bigrams: set[str]) -> float:
+    """The question's keyword weight a folded text holds, plus half its share of the
+    question's character bigrams."""
+    terms = sum(w for t, w in weights.items() if t in read) / mass
+    return terms + 0.5 * len(q_bigrams & _bigrams(read)) / max(1, len(q_bigrams))
 
 
 def _section_heading(section: str) -> str:
@@ -93,9 +101,10 @@ def _bare(text: str) -> str:
 
 
 def add_cosines(question_vector, found: list[Candidate], embedder) -> float:
-    """Embed the best few sentences, set their ``cosine`` and return the best one (for
-    abstention)."""
-    top = found[:SENTENCE_CHECK]
+    """Embed the few sentences that match the question best by themselves (``alone``: the
+    model sees a sentence without its report's title), set their ``cosine`` and return the
+    best one (for abstention)."""
+    top = sorted(found, key=lambda c: -c.alone)[:SENTENCE_CHECK]
     if not top:
         return 0.0
     vectors = embedder.embed_documents([c.text for c in top])
