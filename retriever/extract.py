@@ -24,7 +24,7 @@ from .records import Hit
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 220
 MIN_SENTENCE_CHARS = 8
-SENTENCE_CHECK = 3          # how many best sentences get embedded when cosines are needed (latency)
+SENTENCE_CHECK = 3          # how many sentences (best alone) get embedded when cosines are needed (latency)
 COSINE_WEIGHT_ENGLISH = 2.0  # measured: README, "English questions" (fifth round)
 
 
