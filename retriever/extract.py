@@ -5,9 +5,9 @@ A sentence scores by the question's keywords it contains (IDF-weighted), by shar
 character bigrams (which survive paraphrase better than words), by its passage's rank,
 and by whether it holds what the question asks for (a number for 多少/几, a date for
 何时: ``question.wanted_answer``); it is read with its report's title, which every
-sentence of the report is about. A section's heading leads in to a sentence under it. For an English question the sentences that were
-embedded for the abstention check are then reordered by how close each is to the
-question (``prefer_closest``).
+sentence of the report is about. A section's heading leads in to a sentence under it.
+For an English question the sentences that were embedded for the abstention check are
+then reordered by how close each is to the question (``prefer_closest``).
 """
 from __future__ import annotations
 
