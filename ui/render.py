@@ -49,12 +49,11 @@ def answer_html(answer) -> str:
     else:
         marked = _marked(answer.answer, answer.key_spans, "key")
         body = re.sub(r"&#91;(\d{1,2})&#93;", r'<sup class="cite">[\1]</sup>', marked)
-    warnings = "".join(f'<li>{text(w)}</li>' for w in answer.warnings)
-    if warnings and answer.abstained:       # why the report was judged silent: after the verdict
-        return notes + body + f'<ul class="warnings">{warnings}</ul>'
-    if warnings:                            # a fallback or a flagged marker: read before the answer
-        notes += f'<ul class="warnings">{warnings}</ul>'
-    return notes + body
+    items = "".join(f'<li>{text(w)}</li>' for w in answer.warnings)
+    warnings = f'<ul class="warnings">{items}</ul>' if items else ""
+    # Why the report was judged silent reads after the verdict; a fallback or a flagged
+    # marker, before the answer.
+    return notes + body + warnings if answer.abstained else notes + warnings + body
 
 
 def sources_html(answer, context: dict[int, dict] | None = None, simplified: bool = False) -> str:
