@@ -40,6 +40,7 @@ will would should many much more most some any all each other than then so such 
 under between during after before up down out off very also just only own same into per i you he she we our
 s get got make made take took""".split())
 _PARTICLES = frozenset("up out off down over".split())
+_ARTICLES = frozenset("a an the".split())
 MAX_PHRASE_WORDS = 3
 MAX_GLOSS_WORDS = 4
 
@@ -146,11 +147,28 @@ def _read_lexicon(path: Path) -> Lexicon:
                 content = [w for w in words if w not in _STOP]
                 if 2 <= len(content) <= MAX_PHRASE_WORDS:
                     stems[stem_key(content)].append(word)
+                with_object = _with_its_object(gloss)
+                if with_object and with_object != content:
+                    stems[stem_key(with_object)].append(word)
                 glossed[word].update(_stem(w) for w in content if not w.isdigit())
     return Lexicon(dict(exact), dict(leading), dict(trailing), dict(names),
                    {key: tuple(words) for key, words in stems.items()},
                    {word: " ".join(sorted(s)) for word, s in glossed.items()},
                    {word: tuple(s) for word, s in senses.items()}, frozenset(common))
+
+
+_PLACEHOLDERS = frozenset("sb sth etc one s oneself someone something".split())
+
+
+def _with_its_object(gloss: str) -> list[str]:
+    """A verb gloss's content words with the object it names in brackets: "to start (a
+    business etc)" -> [start, business] for 开办, so "start a business" finds it; [] when
+    there is no bracket or the result is not a 2-3 word phrase."""
+    if not gloss.startswith("to ") or "(" not in gloss:
+        return []
+    opened = _normalise_gloss(gloss.replace("(", " ").replace(")", " "))
+    content = [w for w in opened.split() if w not in _STOP and w not in _PLACEHOLDERS]
+    return content if 2 <= len(content) <= MAX_PHRASE_WORDS else []
 
 
 _DERIVATIONS = re.compile(r"(?:ational|ation|ion|ance|ence|ments?|ial|al|ing|ed|ies|es|s|ly|e)$")
@@ -295,8 +313,8 @@ def _lookup_phrase(lexicon: Lexicon, tokens: list[str], words: list[str]) -> lis
         # leading-word matches count too (alone, "court" would bring every "court ..." gloss).
         if len(words) > 1 or phrase in lexicon.exact or phrase in lexicon.trailing:
             found += lexicon.lookup(phrase)
-    if len(words) > 1:
-        found += list(lexicon.stems.get(stem_key(words), ()))
+    if len(words) > 1:      # "start a business" as "start business"; "company was listed" stays
+        found += list(lexicon.stems.get(stem_key([w for w in words if w not in _ARTICLES]), ()))
     return list(dict.fromkeys(found))
 
 

@@ -1,9 +1,26 @@
 """Small records that cross module boundaries (ingest -> index -> retriever -> ui)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from chinese.clean import bracket_readings
+
+# A note on who wrote a published report, usually its last line: "（作者褚大军系……副主任，
+# ……）", "作者：张三", "作者简介：……". It belongs to no section of the text (``ingest.structure``
+# files it under AUTHOR_SECTION) and answers only questions about people, or about what it
+# alone names (``retriever.search``): short and full of the issuing body's name, it used to
+# outrank the report's own passages for 广州开发区的人才政策有哪些？ (README, "Author notes").
+AUTHOR_SECTION = "作者"
+_BRACKETED_NOTE = re.compile(r"[（(]\s*(?:本文)?作者.*[）)]", re.S)
+_LABELLED_NOTE = re.compile(r"(?:本文)?作者(?:简介|簡介)?\s*[：:]")
+MAX_AUTHOR_NOTE_CHARS = 300
+
+
+def is_author_note(text: str) -> bool:
+    text = text.strip()
+    return len(text) <= MAX_AUTHOR_NOTE_CHARS and bool(
+        _BRACKETED_NOTE.fullmatch(text) or _LABELLED_NOTE.match(text))
 
 
 @dataclass
@@ -41,6 +58,11 @@ class Chunk:
     # Spans of ``text``, its sentences grouped (ingest.chunking.piece_spans), each embedded
     # on its own; empty: the chunk is its own single piece (so it is when read back).
     pieces: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def is_author_note(self) -> bool:
+        """By its section, or by its text in an index cut before author notes had one."""
+        return self.section == AUTHOR_SECTION or is_author_note(self.text)
 
     @property
     def keyword_text(self) -> str:

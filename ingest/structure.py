@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from chinese.clean import CLOSERS, CleaningReport, clean_paragraph, has_ruby_debris
 from chinese.sentences import sentence_spans
+from index.records import AUTHOR_SECTION, is_author_note
 
 from .loaders import LoadedFile
 
@@ -105,6 +106,7 @@ def structure(loaded: LoadedFile) -> StructuredText:
         position += len(text)
         if not is_heading:
             number += 1
-            out.paragraphs.append(Paragraph(number, text, start, position, [t for _, t in stack]))
+            path = [AUTHOR_SECTION] if is_author_note(text) else [t for _, t in stack]
+            out.paragraphs.append(Paragraph(number, text, start, position, path))
     out.text = "\n".join(pieces)
     return out

@@ -59,6 +59,10 @@ _SPOKEN_ASKING = frozenset("""啥 为啥 干啥 干嘛 干吗 咋 咋样 咋办 
 # they weighed most and pulled towards any passage that happens to say them, or, found
 # nowhere, lowered the coverage of a question the report answers (README, "Broad questions").
 _ASKING_WHAT_WAS_DONE = frozenset("方面 做 干 做法 具体做法 措施 举措 打算 事 事情 成绩 成效 具体".split())
+# A question about people (who leads, who wrote): the only kind an author note answers,
+# besides those naming what it alone mentions (``retriever.search``). 哪些人 but not 哪些人才.
+_ABOUT_PEOPLE = re.compile(r"谁|哪一?位|何人|什么人|哪些人(?![才口民])|作者|执笔|撰写"
+                           r"|\b(?:who|whom|whose|authors?|wrote|writers?|written)\b", re.I)
 _ASKING_WITH_MEASURE = re.compile(r"(?:哪|哪一|哪几|几|第几|多少)[个项家次年天倍名条所层级种类份位件批届期座回]")
 _DATE = re.compile(r"\d{4}\s*年(?:\d{1,2}\s*月)?(?:\d{1,2}\s*日)?|\d{1,2}\s*月\d{1,2}\s*日|[一二三四五六七八九十]+届")
 
@@ -119,6 +123,10 @@ def without_speech(folded: str, asking: bool = True) -> str:
 def _spoken(word: str, asking: bool) -> bool:
     return word in _DEICTIC or (asking and (word in _SPOKEN_ASKING or word in _ASKING_WHAT_WAS_DONE
                                             or bool(_ASKING_WITH_MEASURE.fullmatch(word))))
+
+
+def asks_about_people(folded: str) -> bool:
+    return bool(_ABOUT_PEOPLE.search(folded))
 
 
 def detect_language(text: str) -> str:

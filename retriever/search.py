@@ -22,7 +22,7 @@ from index import IndexStore
 
 from .fusion import Fusion
 from .glosses import GlossIndex
-from .question import Question, topic_words
+from .question import Question, asks_about_people, topic_words
 from .records import Hit
 
 
@@ -68,6 +68,7 @@ class HybridSearcher:
         fused = [(i, s) for i, s in self.config.fusion.fuse(dense, lexical, glossed) if i not in exclude]
         hits = self._hits(fused[: max(3 * k, 20)], dense, lexical, query_vector, question.language == "en")
         hits = drop_near_duplicates(hits, self.config.near_duplicate)
+        hits = self._author_notes_for(question, hits)
         if self.config.rerank_model:
             hits = self._rerank(question, hits)
         t3 = time.perf_counter()
@@ -100,6 +101,25 @@ class HybridSearcher:
                             dense=d[1] if d else cosines.get(chunk_id), dense_rank=d[0] if d else None,
                             lexical=lx[1] if lx else None, lexical_rank=lx[0] if lx else None))
         return hits
+
+    def _author_notes_for(self, question: Question, hits: list[Hit]) -> list[Hit]:
+        """The hits without author notes (``index.records.is_author_note``), unless the
+        question asks about people or names something that only author notes mention
+        (褚大军是什么职务？): the byline "（作者褚大军系广州开发区政策研究室副主任……）" says
+        广州开发区 and 政策 three times in 80 characters, and so outranked every passage on
+        the district's 人才政策."""
+        notes = [h for h in hits if h.chunk.is_author_note]
+        if not notes or asks_about_people(question.folded) or self._only_in_notes(question, notes):
+            return hits
+        return [h for h in hits if not h.chunk.is_author_note]
+
+    def _only_in_notes(self, question: Question, notes: list[Hit]) -> bool:
+        in_notes = [t for t in question.terms if any(t in fold_for_matching(h.chunk.text) for h in notes)]
+        for chunk_ids in self.store.term_chunks(in_notes).values():
+            if chunk_ids and len(chunk_ids) <= len(notes) + 3:     # a rare word: read its chunks
+                if all(c.is_author_note for c in self.store.chunks(list(chunk_ids)).values()):
+                    return True
+        return False
 
     def _rerank(self, question: Question, hits: list[Hit]) -> list[Hit]:
         if self._reranker is None:

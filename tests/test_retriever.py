@@ -406,6 +406,18 @@ def test_english_word_forms_and_pinyin_names():
     assert {"设立", "成立"} <= set(found["set up"]) and "set" not in found   # a phrasal verb, whole
 
 
+def test_a_verb_meets_the_object_its_gloss_names_in_brackets(retriever):
+    """CC-CEDICT glosses 开办 "to start (a business etc)": read with its object, "start a
+    business" is one phrase that finds 企业开办实现“一天办” (as separate words, "start" and
+    "business" bridged to 动工/启动 and 行业/交易, and the answer was an unrelated sentence)."""
+    from chinese.bilingual import chinese_candidates
+
+    assert dict(chinese_candidates("How long does it take to start a business?"))["start a business"] == ["开办"]
+    assert "收购" in dict(chinese_candidates("Did any fund acquire a company?"))["acquire a company"]
+    answer = retriever.ask("How long does it take to start a business in Huangpu?")
+    assert not answer.abstained and "一天辦" in answer.answer
+
+
 def test_fusion_puts_both_sides_on_one_scale():
     from retriever.fusion import Fusion
 
@@ -443,6 +455,21 @@ def test_words_that_point_at_the_report_or_ask_for_a_person_are_not_keywords(ret
     finally:
         retriever.searcher.glosses.search = search
     assert "article" not in searched[0] and "authors" in searched[0]    # the glossed view too
+
+
+@pytest.mark.parametrize("question,cited", [
+    ("广州开发区的人才政策有哪些？", False),      # 广州开发区, 政策: the byline says both three times
+    ("黄埔区在知识产权方面做了哪些工作？", False),
+    ("这篇报告是谁写的？", True),
+    ("政策研究室改革协调处处长是谁？", True),
+    ("褚大军是什么职务？", True),                # a name only the byline has
+    ("Who wrote the article?", True),
+])
+def test_the_author_note_answers_only_questions_about_people(retriever, question, cited):
+    answer = retriever.ask(question)
+    in_sources = any("褚大軍" in h.chunk.text for h in answer.hits)
+    assert in_sources == cited
+    assert ("褚大" in answer.answer) == cited and not answer.abstained
 
 
 def test_spoken_words_that_name_no_topic_are_not_keywords(retriever):

@@ -28,6 +28,19 @@ def test_markup_and_written_headings():
     assert paths == ["一、总体情况 › （一）审批改革", "一、总体情况 › （一）审批改革", "一、总体情况 › （一）审批改革 › 1. 细则"]
 
 
+def test_an_author_note_belongs_to_no_section():
+    """The seed report ends with "（作者褚大军系……）", which used to sit under the last
+    "四是……" section; a bracketed paragraph about something else stays where it is."""
+    seed = structure(load(SEED))
+    assert seed.paragraphs[-1].section_path == ["作者"] and "褚大軍" in seed.paragraphs[-1].text
+    assert seed.paragraphs[-2].section_path[0] == "三、未來工作設想"
+    loaded = LoadedFile(title="报告", blocks=[
+        Block("一、总体情况"), Block("（注：数据截至2020年6月。）"), Block("作者简介：张三，区政策研究室主任。"),
+        Block("正文。")])
+    paths = [" › ".join(p.section_path) for p in structure(loaded).paragraphs]
+    assert paths == ["一、总体情况", "作者", "一、总体情况"]
+
+
 def test_chunks_respect_sentences_sizes_and_spans():
     doc = structure(load(SEED))
     chunks = chunk_paragraphs(doc.paragraphs, max_chars=300)
