@@ -50,6 +50,7 @@ from .search import idf
 THRESHOLDS_FILE = Path(__file__).with_name("abstention.json")
 NEVER = float("inf")                     # a threshold never reached: the signal is off
 _ENTITY_FLAGS = {"ns", "nr", "nrt", "nt", "nz", "nrfg"}
+_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》，。、！？；：,.!?;:]{2,20})[”\"」』》]")
 VETOES = ("unknown", "unanchored", "unfocused", "no_figure")   # Relevance fields, most telling first
 
 
@@ -125,11 +126,13 @@ class AbstentionPolicy:
 
 def unknown_entities(question: Question, corpus_text: str,
                      names: list[tuple[str, list[str]]] | None = None) -> list[str]:
-    """Names, places, organisations, acronyms and years in the question that appear
-    nowhere in the (folded) corpus text. ``names``: ``english_names`` if already known."""
+    """Names, places, organisations, acronyms, years and quoted Chinese terms in the
+    question that appear nowhere in the (folded) corpus text. ``names``: ``english_names``
+    if already known."""
+    quoted = unknown_quoted(question.folded, corpus_text)
     if question.language == "en":
-        return _unknown_in_english(question.text, corpus_text,
-                                   english_names(question, corpus_text) if names is None else names)
+        return quoted + _unknown_in_english(question.text, corpus_text,
+                                            english_names(question, corpus_text) if names is None else names)
     from chinese.bilingual import is_common_word
     from chinese.script import with_digits
     from chinese.tokenize import tagged
@@ -146,6 +149,23 @@ def unknown_entities(question: Question, corpus_text: str,
             if is_entity and (is_common_word(word) or with_digits(word) in corpus_text):
                 continue                  # jieba tags 外国 "foreign country" as a place; 五百强 is 500强
             out.append(word)
+    return quoted + [w for w in out if not any(w in q for q in quoted)]
+
+
+def unknown_quoted(folded: str, corpus_text: str) -> list[str]:
+    """The Chinese terms the question puts in quotes (“四个率先”, 「金镶玉」, 《规划》) that the
+    reports never write, as written or with digits (“黄金十条” is 黄金10条 there): the asker
+    wants that term, and a passage with other words is not about it. A quotation with
+    punctuation inside is a saying cited loosely (DRCD quotes some with other punctuation
+    than its passage), so it is not judged."""
+    from chinese.script import with_digits
+
+    out = []
+    for term in _QUOTED.findall(folded):
+        term = " ".join(term.split())
+        forms = {term, term.replace(" ", ""), with_digits(term)}
+        if re.search(r"[\u4e00-\u9fff]", term) and not any(f in corpus_text for f in forms):
+            out.append(term)
     return out
 
 

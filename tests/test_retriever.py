@@ -472,6 +472,26 @@ def test_the_author_note_answers_only_questions_about_people(retriever, question
     assert ("褚大" in answer.answer) == cited and not answer.abstained
 
 
+@pytest.mark.parametrize("question,quoted", [
+    ("报告中提到的“四个率先”是什么？", "四个率先"),      # 四个区 and 四个特大城市 were quoted for it
+    ("「一網通辦」平台上線了多少項服務？", "一網通辦"),
+    ("What is the “放管服” reform?", "放管服"),
+])
+def test_a_quoted_term_the_report_never_writes(retriever, question, quoted):
+    answer = retriever.ask(question)
+    assert answer.abstained and any(quoted in w for w in answer.warnings)
+
+
+@pytest.mark.parametrize("question,key", [
+    ("“黄金十条”有几个？", "黄金10条"),                # numerals as the report's digits
+    ("「人才舉薦權」是哪一級首創的？", "全市首創"),     # Traditional quotes and script
+    ("“党建+区块链”建立了什么系统？", "党建服务系统"),
+])
+def test_a_quoted_term_the_report_writes(retriever, question, key):
+    answer = retriever.ask(question)
+    assert not answer.abstained and key in answer.answer
+
+
 def test_spoken_words_that_name_no_topic_are_not_keywords(retriever):
     """区里 ("in the district"), 这儿 and the spoken interrogatives (为啥, 第几, 哪几个, 几层)
     never stand in a report: as keywords they left the questions it answers looking
