@@ -11,6 +11,7 @@ from chinese.clean import bracket_readings
 # files it under AUTHOR_SECTION) and answers only questions about people, or about what it
 # alone names (``retriever.search``): short and full of the issuing body's name, it used to
 # outrank the report's own passages for 广州开发区的人才政策有哪些？ (README, "Author notes").
+SECTION_SEP = " › "        # between the headings of a section path
 AUTHOR_SECTION = "作者"
 _BRACKETED_NOTE = re.compile(r"[（(]\s*(?:本文)?作者.*[）)]", re.S)
 _LABELLED_NOTE = re.compile(r"(?:本文)?作者(?:简介|簡介)?\s*[：:]")

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 
 from chinese.clean import CLOSERS, CleaningReport, clean_paragraph, has_ruby_debris
 from chinese.sentences import sentence_spans
-from index.records import AUTHOR_SECTION, is_author_note
+from index.records import AUTHOR_SECTION, SECTION_SEP, is_author_note
 
 from .loaders import LoadedFile
 
-SECTION_SEP = " › "
 CN_NUM = "一二三四五六七八九十百"
 _HEADING_PATTERNS = [  # (level, pattern) for headings written into the text
     (1, re.compile(rf"^第[{CN_NUM}]+[章部分篇]")),

@@ -24,6 +24,7 @@ from .abstain import AbstentionPolicy, measure
 from .bridge import bridge
 from .conversation import Turn, resolve
 from . import extract
+from .outline import Outline, find_outline, key_of
 from .question import MAX_QUESTION_CHARS, Question, parse_question, topic_words
 from .records import Answer, Citation, Hit
 from .search import HybridSearcher, SearchConfig, idf
@@ -167,6 +168,12 @@ class Retriever:
         frequency = self.store.term_document_frequency(question.terms)
         weights = {t: idf(frequency[t], max(1, total)) for t in question.terms}
         relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
+        outline = None if relevance.vetoed else find_outline(question, hits, self.store)
+        if outline is not None:            # 黄埔区未来有什么打算？: the part's sections, each cited
+            answer.relevance = relevance
+            self._write_outline(outline, hits, k, answer)
+            answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
+            return answer
         if relevance.counted_figure:
             hits = answer.hits = _giving_first(hits, relevance.counted_figure)
         found = extract.candidates(question, hits[:k], weights, counted=relevance.counted)
@@ -192,11 +199,25 @@ class Retriever:
         answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
         return answer
 
-    def _write_answer(self, chosen: list, hits: list[Hit], answer: Answer) -> None:
+    def _write_outline(self, outline: Outline, hits: list[Hit], k: int, answer: Answer) -> None:
+        """The part's heading, then the first sentence of each of its sections with its [n];
+        the other hits follow as further sources."""
+        scores = {h.chunk.id: h.score for h in hits}
+        entries = outline.entries()
+        cited = [Hit(chunk=c, score=scores.get(c.id, 0.0)) for c, _, _ in entries]
+        listed = {c.id for c, _, _ in entries}
+        answer.hits = cited + [h for h in hits if h.chunk.id not in listed]
+        chosen = [extract.Candidate(i, a, b, 0.0, key=key_of(c.text[a:b]), text=c.text[a:b])
+                  for i, (c, a, b) in enumerate(entries)]
+        lead = _in_script(outline.part.strip(" ：:"), answer.language) + "："
+        self._write_answer(chosen, answer.hits[:max(k, len(cited))], answer, lead)
+
+    def _write_answer(self, chosen: list, hits: list[Hit], answer: Answer, lead: str = "") -> None:
+        """``lead``: text before the quoted sentences (an outline's heading), quoting nothing."""
         numbers: dict[int, int] = {}       # hit index -> citation number
         parts, key_spans, position = [], [], 0
-        if answer.language == "en":
-            prefix = message("en_prefix", "en")
+        prefix = (message("en_prefix", "en") if answer.language == "en" else "") + lead
+        if prefix:
             parts.append(prefix)
             position = len(prefix)
         for candidate in chosen:

@@ -492,6 +492,28 @@ def test_a_quoted_term_the_report_writes(retriever, question, key):
     assert not answer.abstained and key in answer.answer
 
 
+def test_a_question_about_a_whole_part_gets_its_outline(retriever):
+    """未来 stands only in the heading 三、未来工作设想: the answer lists that part's four
+    sections, each cited to its paragraph (it used to quote the opening paragraph)."""
+    answer = retriever.ask("黄埔区未来有什么打算？")
+    assert not answer.abstained and answer.answer.startswith("三、未来工作设想：一是加快创建国家营商环境改革实验区。[1]")
+    assert "四是加快创建广东省生物安全与健康产业先导区。[4]" in answer.answer
+    cited = answer.citations[:4]
+    assert [c.n for c in cited] == [1, 2, 3, 4]
+    assert all(c.section.startswith("三、未來工作設想 › ") and c.sentences == [c.section.split(" › ")[1] + "。"]
+               for c in cited)
+    assert answer.key_spans[0] == (answer.answer.index("加快创建国家营商"), answer.answer.index("。[1]"))
+    traditional = retriever.ask("黃埔區有哪些工作體會？")
+    assert traditional.answer.startswith("二、工作體會：一是思想指引是根本。[1]") and "五是重點突破是動力。[5]" in traditional.answer
+
+
+@pytest.mark.parametrize("question", ["未来营商环境改革怎么做？", "未来有几项工作设想？", "黄埔区的改革经验有哪些？"])
+def test_a_question_about_one_topic_gets_no_outline(retriever, question):
+    """A keyword outside every part's heading (营商环境, 经验), or a number asked for."""
+    answer = retriever.ask(question)
+    assert "：一是" not in answer.answer
+
+
 def test_spoken_words_that_name_no_topic_are_not_keywords(retriever):
     """区里 ("in the district"), 这儿 and the spoken interrogatives (为啥, 第几, 哪几个, 几层)
     never stand in a report: as keywords they left the questions it answers looking
