@@ -1,16 +1,20 @@
-"""A question about a whole part of a report, answered with that part's outline.
+"""Questions about a whole report, or a whole part of one, answered with its outline.
 
 黄埔区未来有什么打算？ asks for the part 三、未来工作设想, not for one passage: its answer is
 the headings of that part's sections (一是加快创建国家营商环境改革实验区 …), each cited to
 its paragraph. Picking the one to three best sentences (``extract``) quoted the report's
-opening paragraph instead, which sums up every topic (README, "Outline questions").
+opening paragraph instead, which sums up every topic. 这篇报告讲了什么？ asks for the
+report's parts (一、主要工作情况, 二、工作体会 …); it used to be abstained on (README,
+"Outline questions").
 
-A question is such a question when every one of its keywords that is not in the report's
-title stands in the heading of a part that has sections of its own (有哪些工作体会？ → 体会 →
-二、工作体会; 主要做了哪些工作？ → 主要 → 一、主要工作情况), and it asks for no number or date.
+A question asks for a part when every one of its keywords that is not in the report's title
+stands in the heading of a part that has sections of its own (有哪些工作体会？ → 体会 →
+二、工作体会; 主要做了哪些工作？ → 主要 → 一、主要工作情况); for the whole report when its only
+keywords are words like 主要, 内容, 讲 (``_ABOUT_THE_WHOLE``), or none once the report
+itself is set aside (这篇报告, 本文). Neither kind asks for a number or a date.
 
-In:  the parsed question, the hits (the parts to look at, best first), the index.
-Out: an ``Outline`` (the part's heading, the first chunk of each of its sections) or None.
+In:  the parsed question, the hits (the parts and reports to look at, best first), the index.
+Out: an ``Outline`` (what leads it, and an entry per section or part) or None.
 """
 from __future__ import annotations
 
@@ -20,59 +24,95 @@ from dataclasses import dataclass
 from chinese.clean import fold_for_matching
 from chinese.sentences import sentence_spans
 from index import Chunk
-from index.records import SECTION_SEP
+from index.records import AUTHOR_SECTION, SECTION_SEP
 
 from .question import Question
 from .records import Hit
 
-MIN_SECTIONS = 2       # a part with one section is no outline
-_NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、])\s*")
+MIN_ENTRIES = 2        # one section, or one part, is no outline
+_NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[是、]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、])\s*")
+_ABOUT_THE_WHOLE = frozenset("主要 内容 主要内容 讲 说 写 谈 概括 概要 摘要 总结 大意 要点 结构 部分 框架 提纲 "
+                             "目录 大纲 梗概".split())
+_THE_REPORT = re.compile(r"报告|文章|本文|全文|这篇|这份|该文")
+
+
+@dataclass
+class Entry:
+    chunk: Chunk               # cited
+    start: int                 # the span quoted from its text ((0, 0): the entry is a heading
+    end: int                   # the passage does not contain, shown on its card's section line)
+    text: str
 
 
 @dataclass
 class Outline:
-    part: str                  # the part's heading as the report writes it: 三、未來工作設想
-    sections: list[Chunk]      # the first chunk of each of its sections, in reading order
-
-    def entries(self) -> list[tuple[Chunk, int, int]]:
-        """(chunk, start, end) of each section's first sentence: its lead (一是……。) or,
-        under a heading of its own, the first sentence of its text."""
-        out = []
-        for chunk in self.sections:
-            spans = sentence_spans(chunk.text)
-            if spans:
-                out.append((chunk, *spans[0]))
-        return out
+    lead: str                  # what the entries follow: the part's heading, or the report's title
+    entries: list[Entry]
 
 
-def key_of(sentence: str) -> tuple[int, int]:
-    """The span of an entry to mark: without its numbering (一是, （一）, 1.) and end mark."""
-    start = m.end() if (m := _NUMBERING.match(sentence)) else 0
-    end = len(sentence.rstrip(" 。；;：:，,"))
+def key_of(entry: str) -> tuple[int, int]:
+    """The span of an entry to mark: without its numbering (一是, 一、, （一）, 1.) and end mark."""
+    start = m.end() if (m := _NUMBERING.match(entry)) else 0
+    end = len(entry.rstrip(" 。；;：:，,"))
     return (start, end) if end > start else (0, 0)
 
 
 def find_outline(question: Question, hits: list[Hit], store) -> Outline | None:
-    """The outline of the first part, among those the hits lie in, whose heading holds all
-    the question's keywords but its report's title words; the report is read only then."""
-    if question.wants in ("number", "date") or not question.terms:
+    """The outline of the first part, among those the hits lie in, whose heading holds the
+    question's keywords; else, for a question about the whole, the top hit's report's parts.
+    A report is read only then."""
+    if question.wants in ("number", "date") or not hits:
         return None
     for hit in hits:
-        path = hit.chunk.section.split(SECTION_SEP) if hit.chunk.section else []
-        title = fold_for_matching(hit.chunk.title)
-        asked = [t for t in question.terms if t not in title]
+        path = _path(hit.chunk)
+        asked = _asked(question, hit.chunk)
         if path and asked and all(t in fold_for_matching(path[0]) for t in asked):
-            sections = _parts(store.chunks_of(hit.chunk.doc_id)).get(path[0], [])
-            if len(sections) >= MIN_SECTIONS:
-                return Outline(path[0], sections)
+            sections = _sections(store.chunks_of(hit.chunk.doc_id)).get(path[0], [])
+            if len(sections) >= MIN_ENTRIES:
+                return Outline(path[0], [_first_sentence(c) for c in sections])
+    top = hits[0].chunk
+    asked = _asked(question, top)
+    if set(asked) <= _ABOUT_THE_WHOLE and (asked or _THE_REPORT.search(question.folded)):
+        parts = _parts(store.chunks_of(top.doc_id))
+        if len(parts) >= MIN_ENTRIES:
+            last = len(parts) - 1
+            return Outline(top.title, [Entry(chunk, 0, 0, part.rstrip("。；;") + ("。" if i == last else "；"))
+                                       for i, (part, chunk) in enumerate(parts.items())])
     return None
 
 
-def _parts(chunks: list[Chunk]) -> dict[str, list[Chunk]]:
+def _asked(question: Question, chunk: Chunk) -> list[str]:
+    """The question's keywords that are not in the chunk's report's title."""
+    title = fold_for_matching(chunk.title)
+    return [t for t in question.terms if t not in title]
+
+
+def _path(chunk: Chunk) -> list[str]:
+    return chunk.section.split(SECTION_SEP) if chunk.section else []
+
+
+def _first_sentence(chunk: Chunk) -> Entry:
+    """A section's entry: its first sentence, the lead (一是……。) or, under a heading of
+    its own, the first sentence of its text."""
+    a, b = next(iter(sentence_spans(chunk.text)), (0, len(chunk.text)))
+    return Entry(chunk, a, b, chunk.text[a:b])
+
+
+def _sections(chunks: list[Chunk]) -> dict[str, list[Chunk]]:
     """{a top-level heading: the first chunk of each section under it}, in reading order."""
-    parts: dict[str, dict[str, Chunk]] = {}
+    out: dict[str, dict[str, Chunk]] = {}
     for chunk in sorted(chunks, key=lambda c: c.ord):
-        path = chunk.section.split(SECTION_SEP) if chunk.section else []
+        path = _path(chunk)
         if len(path) >= 2:
-            parts.setdefault(path[0], {}).setdefault(path[1], chunk)
-    return {part: list(sections.values()) for part, sections in parts.items()}
+            out.setdefault(path[0], {}).setdefault(path[1], chunk)
+    return {part: list(sections.values()) for part, sections in out.items()}
+
+
+def _parts(chunks: list[Chunk]) -> dict[str, Chunk]:
+    """{a top-level heading: its first chunk}, in reading order; not the author note."""
+    out: dict[str, Chunk] = {}
+    for chunk in sorted(chunks, key=lambda c: c.ord):
+        path = _path(chunk)
+        if path and path[0] != AUTHOR_SECTION:
+            out.setdefault(path[0], chunk)
+    return out

@@ -200,16 +200,15 @@ class Retriever:
         return answer
 
     def _write_outline(self, outline: Outline, hits: list[Hit], k: int, answer: Answer) -> None:
-        """The part's heading, then the first sentence of each of its sections with its [n];
-        the other hits follow as further sources."""
+        """What leads the outline (a part's heading, a report's title), then each entry with
+        its [n]; the other hits follow as further sources."""
         scores = {h.chunk.id: h.score for h in hits}
-        entries = outline.entries()
-        cited = [Hit(chunk=c, score=scores.get(c.id, 0.0)) for c, _, _ in entries]
-        listed = {c.id for c, _, _ in entries}
+        cited = [Hit(chunk=e.chunk, score=scores.get(e.chunk.id, 0.0)) for e in outline.entries]
+        listed = {e.chunk.id for e in outline.entries}
         answer.hits = cited + [h for h in hits if h.chunk.id not in listed]
-        chosen = [extract.Candidate(i, a, b, 0.0, key=key_of(c.text[a:b]), text=c.text[a:b])
-                  for i, (c, a, b) in enumerate(entries)]
-        lead = _in_script(outline.part.strip(" ：:"), answer.language) + "："
+        chosen = [extract.Candidate(i, e.start, e.end, 0.0, key=key_of(e.text), text=e.text)
+                  for i, e in enumerate(outline.entries)]
+        lead = _in_script(outline.lead.strip(" ：:"), answer.language) + "："
         self._write_answer(chosen, answer.hits[:max(k, len(cited))], answer, lead)
 
     def _write_answer(self, chosen: list, hits: list[Hit], answer: Answer, lead: str = "") -> None:
