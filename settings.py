@@ -16,7 +16,7 @@ def data_dir(cli_value: str | None = None) -> Path:
 
 def sentence_pieces() -> bool:
     """$RAG_PIECES=0 ingests chunks without their pieces: half the text to embed, English
-    questions ranked by whole chunks (README, "English questions")."""
+    questions ranked by whole chunks (benchmarks/README.md, "English questions")."""
     return os.environ.get("RAG_PIECES", "1").strip().lower() not in ("0", "no", "false", "off")
 
 

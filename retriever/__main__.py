@@ -1,4 +1,4 @@
-"""python -m retriever ask "问题" | eval | calibrate   (contract: README, "Command line").
+"""python -m retriever ask "问题" | eval | calibrate   (contract: README, "Ask").
 
 Exit status: 0 ok; 2 no usable index or a bad question (message on stderr).
 """

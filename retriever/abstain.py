@@ -1,7 +1,7 @@
 """Is anything in the index relevant to the question? If not, say so.
 
 Signals, cheapest first, because each fails alone (measured on benchmarks/questions.jsonl;
-README, "Abstention thresholds"):
+benchmarks/README.md, "Abstention thresholds"):
 - ``unknown``: a name, place, organisation, acronym or year in the question that the
   loaded reports never mention (``上海浦东新区``, ``GDP``, ``2021``; in an English
   question, years and pinyin names: ``Shanghai``, ``2020``): the reports cannot
@@ -26,7 +26,7 @@ README, "Abstention thresholds"):
 Tried and dropped: how far the best passage's cosine stands above the other dense
 candidates (a z-score). On the shipped report alone it looked like a clean extra signal,
 but with 1,104 unrelated passages added to the index most questions, answerable or not,
-got a high peak, and five more unanswerable ones were answered (README, "Abstention
+got a high peak, and five more unanswerable ones were answered (benchmarks/README.md, "Abstention
 thresholds").
 
 The thresholds come from ``abstention.json``, written by
@@ -220,7 +220,7 @@ def _unanchored(names: list[tuple[str, list[str]]], best_text: str) -> list[str]
     """Names in an English question (Huangpu, Guangzhou) that the reports mention but the
     best passage (its text, section or title) does not: with many documents loaded, "the
     unemployment rate in Huangpu" otherwise finds a passage on some other place's
-    unemployment. Measured (README, "English questions"): the best passage catches more
+    unemployment. Measured (benchmarks/README.md, "English questions"): the best passage catches more
     than any of the top three; for Chinese questions it caught no more unanswerable
     questions and lost an answerable one."""
     return [name for name, known in names if known and not any(f in best_text for f in known)]

@@ -12,7 +12,7 @@ it; the dictionary's order breaks ties.
 
 Tried and dropped: the same round trip for Chinese question words the reports never
 use (国外 -> "overseas" -> 海外). It fixed one of our paraphrases and broke another, and
-left CMRC and DRCD unchanged (README, "English questions").
+left CMRC and DRCD unchanged (benchmarks/README.md, "English questions").
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from chinese.bilingual import chinese_candidates
 from chinese.tokenize import char_bigrams
 
 MAX_CANDIDATES = 40     # per phrase, in dictionary order, looked up in the index
-KEEP = 2                # words kept per phrase (measured: README, "English questions")
+KEEP = 2                # words kept per phrase (measured: benchmarks/README.md, "English questions")
 
 
 @dataclass

@@ -99,7 +99,7 @@ class Retriever:
         self.searcher.glosses.warm_up()
         # What is loaded now (model, dictionary: ~150,000 objects) lives as long as the
         # process; moved out of the garbage collector's sight, a full collection no longer
-        # scans it in the middle of someone's question (README, "Shared benchmarks").
+        # scans it in the middle of someone's question (benchmarks/README.md, "Shared benchmarks").
         # Collect first, so that no garbage (say, from the start-up ingest) is frozen with it.
         gc.collect()
         gc.freeze()

@@ -346,7 +346,7 @@ def test_chinese_number_question_without_a_figure_for_what_it_counts(retriever):
 def test_a_figure_for_a_word_the_dictionary_glosses_the_same_way(retriever):
     """领补贴最快几个钟头能到手？ counts 钟头 "hour"; the report gives 8.5个小时 ("hour"). The
     figure check used to abstain, and the answer must quote that sentence, not the top
-    passage's (held-out paraphrase zp-11, README "Abstention thresholds")."""
+    passage's (held-out paraphrase zp-11, benchmarks/README.md "Abstention thresholds")."""
     from chinese.bilingual import is_common_word, synonyms
     from retriever.abstain import unknown_entities
     from retriever.figures import giving_figure
@@ -710,7 +710,7 @@ def test_english_question_finds_passages_by_their_glosses(retriever, seed_copy, 
 def test_english_question_ranks_a_passage_by_its_closest_sentence(retriever):
     """Across languages a sentence matches better than a passage on several topics: the
     dense side of an English question scores each passage by its closest piece. With the
-    passage's own vector, the right one is third (README, "English questions")."""
+    passage's own vector, the right one is third (benchmarks/README.md, "English questions")."""
     question = "What share of Guangdong's COVID-19 testing work does the district carry out?"
     parsed = retriever.prepare(question)
     dense, _, _ = retriever.searcher.rankings(parsed, retriever.embedder.embed_query(parsed.text))
@@ -804,7 +804,7 @@ def test_choose_follows_a_heading_with_the_best_sentence_under_it():
 def test_sentences_are_read_with_their_reports_title():
     """Every sentence of a report is about its title's subject, so a question naming it
     picks the sentence that answers, not the one that happens to name him. Measured on
-    CMRC 2018 samples: right answers 318 -> 370 of 418 (README, "Broad questions")."""
+    CMRC 2018 samples: right answers 318 -> 370 of 418 (benchmarks/README.md, "Broad questions")."""
     from index import Chunk
     from retriever.extract import candidates
     from retriever.records import Hit
