@@ -69,7 +69,7 @@ def find_outline(question: Question, hits: list[Hit], store) -> Outline | None:
         if path and asked and all(t in fold_for_matching(path[0]) for t in asked):
             sections = _sections(store.chunks_of(hit.chunk.doc_id)).get(path[0], [])
             if len(sections) >= MIN_ENTRIES:
-                return Outline(path[0], [_first_sentence(c) for c in sections])
+                return Outline(path[0], [_first_sentence(c, _path(c)[1]) for c in sections])
     top = hits[0].chunk
     asked = _asked(question, top)
     if set(asked) <= _ABOUT_THE_WHOLE and (asked or _THE_REPORT.search(question.folded)):
@@ -91,11 +91,15 @@ def _path(chunk: Chunk) -> list[str]:
     return chunk.section.split(SECTION_SEP) if chunk.section else []
 
 
-def _first_sentence(chunk: Chunk) -> Entry:
-    """A section's entry: its first sentence, the lead (一是……。) or, under a heading of
-    its own, the first sentence of its text."""
+def _first_sentence(chunk: Chunk, heading: str) -> Entry:
+    """A section's entry: its first sentence, which is its heading when the section is an
+    一是……。 paragraph; under a heading of its own ((一）审批改革), that heading, then the
+    sentence."""
     a, b = next(iter(sentence_spans(chunk.text)), (0, len(chunk.text)))
-    return Entry(chunk, a, b, chunk.text[a:b])
+    sentence = chunk.text[a:b]
+    if sentence.startswith(heading.strip()):
+        return Entry(chunk, a, b, sentence)
+    return Entry(chunk, a, b, f"{heading.strip()}：{sentence}")
 
 
 def _sections(chunks: list[Chunk]) -> dict[str, list[Chunk]]:

@@ -507,6 +507,26 @@ def test_a_question_about_a_whole_part_gets_its_outline(retriever):
     assert traditional.answer.startswith("二、工作體會：一是思想指引是根本。[1]") and "五是重點突破是動力。[5]" in traditional.answer
 
 
+def test_an_outline_of_sections_under_headings_of_their_own(embedder, tmp_path):
+    """Markdown headings are no sentence of their passage: each entry is its heading, then
+    the passage's first sentence, and the author note stays out of the report's parts."""
+    from ingest.pipeline import Ingestor
+    from retriever.service import Retriever
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "示例报告.md").write_text(
+        "# 某区营商环境工作报告\n\n## 一、总体情况\n\n今年以来，我区围绕营商环境持续发力。\n\n"
+        "### （一）审批改革\n\n将审批时间压减至13个工作日。推行容缺受理。\n\n### （二）政务服务\n\n"
+        "建成政务服务中心，实现一窗通办。\n\n## 二、下一步打算\n\n### （一）深化改革\n\n继续压减审批时间。\n\n"
+        "### （二）优化服务\n\n推广掌上办事。\n\n（作者：张三，区政策研究室主任）\n", encoding="utf-8")
+    Ingestor(tmp_path / "index", embedder).ingest_paths([tmp_path / "docs"])
+    retriever = Retriever(tmp_path / "index", embedder=embedder)
+    answer = retriever.ask("下一步有什么打算？")
+    assert answer.answer == "二、下一步打算：（一）深化改革：继续压减审批时间。[1]（二）优化服务：推广掌上办事。[2]"
+    assert answer.citations[0].highlights == [(0, len("继续压减审批时间。"))]
+    assert retriever.ask("这份报告讲了什么？").answer == "某区营商环境工作报告：一、总体情况；[1]二、下一步打算。[2]"
+
+
 @pytest.mark.parametrize("question", ["这篇报告讲了什么？", "報告的主要內容是什麼？", "本文的结构是怎样的？"])
 def test_a_question_about_the_whole_report_gets_its_parts(retriever, question):
     """It used to be abstained on: 讲, 主要, 内容 stand in no passage about anything."""
