@@ -72,3 +72,16 @@ def test_feedback_is_stored(tmp_path):
                                           "text": "...", "chunk_id": 7}]}, -1, "session-1")
     rows = store.all()
     assert rows[0]["vote"] == -1 and json.loads(rows[0]["sources"])[0]["chunk_id"] == 7
+
+
+def test_example_questions_start_with_what_the_report_is_about(seed_copy, retriever):
+    """The first example is answered with the report's parts (retriever.outline); the
+    others name its sections' headings, never the author note."""
+    from ui.app import OVERVIEW_QUESTION, example_questions
+    from ui.state import AppState
+
+    examples = example_questions(AppState(seed_copy, corpus=None))
+    assert examples[0] == OVERVIEW_QUESTION and len(examples) == 4
+    assert examples[1] == "“率先推动体制机制创新”有哪些具体做法？"
+    answer = retriever.ask(OVERVIEW_QUESTION)
+    assert not answer.abstained and answer.answer.startswith("黄埔区广州开发区改革工作报告：一、主要工作情况；[1]")

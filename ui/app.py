@@ -13,6 +13,7 @@ import gradio as gr
 
 from chinese.script import to_simplified
 from index import IndexError_
+from index.records import SECTION_SEP
 from ingest.loaders import SUPPORTED
 from retriever.conversation import Turn
 from retriever.llm import LLMClient, answer_with_llm
@@ -30,23 +31,30 @@ UPLOAD_TYPES = sorted(SUPPORTED)
 REFRESH_S = 5.0      # how often a ready page looks for reports added or removed elsewhere
 
 
+OVERVIEW_QUESTION = "这份报告讲了什么？"   # answered with the report's parts (retriever.outline)
+
+
 def example_questions(state: AppState, limit: int = 4) -> list[str]:
-    """Questions drawn from the loaded reports' section headings."""
+    """Questions drawn from the loaded reports' section headings; the first asks what a
+    report is about, where one has parts to list."""
     store = state.store()
     if store is None:
         return []
-    seen, out = set(), []
+    seen, asked, overview = set(), [], False
     for doc in store.documents():
-        for chunk in store.chunks_of(doc.doc_id):
-            heading = chunk.section.split(" › ")[-1] if chunk.section else ""
+        chunks = store.chunks_of(doc.doc_id)
+        parts = {c.section.split(SECTION_SEP)[0] for c in chunks if c.section and not c.is_author_note}
+        overview = overview or len(parts) >= 2
+        for chunk in chunks:
+            heading = chunk.section.split(SECTION_SEP)[-1] if chunk.section else ""
             heading = re.sub(r"^([一二三四五六七八九十]+[是、]|[（(][一二三四五六七八九十]+[）)]|\d+[.、])", "", heading)
             heading = to_simplified(heading).strip("“”")
             if 6 <= len(heading) <= 22 and heading not in seen:
                 seen.add(heading)
-                out.append(f"“{heading}”有哪些具体做法？")
-            if len(out) >= limit:
-                return out
-    return out
+                asked.append(f"“{heading}”有哪些具体做法？")
+        if len(asked) >= limit:
+            break
+    return (([OVERVIEW_QUESTION] if overview else []) + asked)[:limit]
 
 
 def _documents_table(state: AppState) -> list[list]:
