@@ -43,7 +43,7 @@ from chinese.clean import fold_for_matching
 
 from .figures import counted_words, giving_figure
 from .focus import counted_phrase, figure_for, focus_words, missing_in
-from .question import Question, without_speech
+from .question import Question, asks_who_wrote, without_speech
 from .records import Hit
 from .search import idf
 
@@ -67,6 +67,7 @@ class Relevance:
     counted_figure: str = ""             # an English "how many X" question: where a top passage gives a number of X
     figure_given: str = ""               # a Chinese one: where a top passage gives a number of X (or of a synonym)
     dense: float = 0.0                   # best passage cosine (reported, not decisive)
+    author_note: int | None = None       # who wrote the text is asked, and this top hit is an author note
 
     @property
     def vetoes(self) -> list[tuple[str, list[str]]]:
@@ -120,6 +121,8 @@ class AbstentionPolicy:
         if question.language == "en" and relevance.coverage < self.min_coverage_english:
             return True
         if relevance.counted_figure:        # "how many foreign-funded enterprises" next to 外资企业3500多家
+            return False
+        if relevance.author_note is not None:   # "Who wrote the report?": its author note says
             return False
         return relevance.coverage < coverage and (relevance.sentence or 0.0) < sentence
 
@@ -209,7 +212,9 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     counting = not english and question.wants == "number"
     counted = counted_words(without_speech(question.folded, asking=False)) if counting else []
     figure_given = giving_figure(counted, texts)
-    return Relevance(coverage=best_cover if question.terms else 0.0,
+    writers = asks_who_wrote(question.folded)
+    author_note = next((i for i, h in enumerate(hits[:top]) if writers and h.chunk.is_author_note), None)
+    return Relevance(coverage=best_cover if question.terms else 0.0, author_note=author_note,
                      missing=[t for t in question.terms if t not in found_anywhere],
                      unknown=unknown, dense=dense, unanchored=_unanchored(names, best_text),
                      unfocused=unfocused, counted=counted, no_figure=counted if counted and not figure_given else [],

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chinese.bilingual import content_words
 from chinese.clean import fold_for_matching
 from chinese.sentences import sentence_spans
 from index import Chunk
@@ -34,6 +35,12 @@ _NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[是、]|[（(
 _ABOUT_THE_WHOLE = frozenset("主要 内容 主要内容 讲 说 写 谈 概括 概要 摘要 总结 大意 要点 结构 部分 框架 提纲 "
                              "目录 大纲 梗概".split())
 _THE_REPORT = re.compile(r"报告|文章|本文|全文|这篇|这份|该文")
+# The same in English ("What is this report about?", "Summarize the article"): a question
+# whose content words are only these; "What does the report say about taxes?" is not one.
+_ABOUT_THE_WHOLE_EN = frozenset("report article document paper text say says cover covers covered summary "
+                                "summarize summarise summarise outline structure main points parts topics "
+                                "contents content overview".split())
+_THE_REPORT_EN = re.compile(r"\b(?:report|article|document|paper)\b", re.I)
 
 
 @dataclass
@@ -71,14 +78,20 @@ def find_outline(question: Question, hits: list[Hit], store) -> Outline | None:
             if len(sections) >= MIN_ENTRIES:
                 return Outline(path[0], [_first_sentence(c, _path(c)[1]) for c in sections])
     top = hits[0].chunk
-    asked = _asked(question, top)
-    if set(asked) <= _ABOUT_THE_WHOLE and (asked or _THE_REPORT.search(question.folded)):
+    if _about_the_whole(question, _asked(question, top)):
         parts = _parts(store.chunks_of(top.doc_id))
         if len(parts) >= MIN_ENTRIES:
             last = len(parts) - 1
             return Outline(top.title, [Entry(chunk, 0, 0, part.rstrip("。；;") + ("。" if i == last else "；"))
                                        for i, (part, chunk) in enumerate(parts.items())])
     return None
+
+
+def _about_the_whole(question: Question, asked: list[str]) -> bool:
+    if question.language == "en":
+        words = content_words(question.text)
+        return bool(words) and set(words) <= _ABOUT_THE_WHOLE_EN and bool(_THE_REPORT_EN.search(question.text))
+    return set(asked) <= _ABOUT_THE_WHOLE and bool(asked or _THE_REPORT.search(question.folded))
 
 
 def _asked(question: Question, chunk: Chunk) -> list[str]:

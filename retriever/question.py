@@ -105,9 +105,15 @@ def topic_words(text: str) -> str:
     """The question (folded, or English as written) without the words that name no
     topic (``_NOT_TOPIC``, ``without_speech``); one that only asks who wrote the text asks
     for its 作者."""
-    if _AUTHORSHIP.search(text) and not query_terms(_NOT_TOPIC.sub(" ", _AUTHORSHIP.sub(" ", text))):
+    if asks_who_wrote(text):
         text = _AUTHORSHIP.sub(lambda m: " author " if m.group(0).isascii() else "作者", text)
     return without_speech(_NOT_TOPIC.sub(" ", text))
+
+
+def asks_who_wrote(text: str) -> bool:
+    """The question (folded, or English) asks who wrote the text and nothing else:
+    这篇报告是谁写的？, "Who wrote the report?"; not 理想国为谁所写的？."""
+    return bool(_AUTHORSHIP.search(text)) and not query_terms(_NOT_TOPIC.sub(" ", _AUTHORSHIP.sub(" ", text)))
 
 
 def without_speech(folded: str, asking: bool = True) -> str:

@@ -176,6 +176,9 @@ class Retriever:
             return answer
         if relevance.counted_figure:
             hits = answer.hits = _giving_first(hits, relevance.counted_figure)
+        elif relevance.author_note:          # (not 0: first already) the note answers "who wrote this"
+            note = hits[relevance.author_note]
+            hits = answer.hits = [note] + [h for h in hits if h is not note]
         found = extract.candidates(question, hits[:k], weights, counted=relevance.counted)
         if self.policy.needs_sentence_check(question, relevance):
             if query_vector is None:

@@ -464,6 +464,7 @@ def test_words_that_point_at_the_report_or_ask_for_a_person_are_not_keywords(ret
     ("政策研究室改革协调处处长是谁？", True),
     ("褚大军是什么职务？", True),                # a name only the byline has
     ("Who wrote the article?", True),
+    ("Who wrote the report?", True),      # abstained on before: sentence cosine 0.757 < 0.76
 ])
 def test_the_author_note_answers_only_questions_about_people(retriever, question, cited):
     answer = retriever.ask(question)
@@ -527,19 +528,20 @@ def test_an_outline_of_sections_under_headings_of_their_own(embedder, tmp_path):
     assert retriever.ask("这份报告讲了什么？").answer == "某区营商环境工作报告：一、总体情况；[1]二、下一步打算。[2]"
 
 
-@pytest.mark.parametrize("question", ["这篇报告讲了什么？", "報告的主要內容是什麼？", "本文的结构是怎样的？"])
+@pytest.mark.parametrize("question", ["这篇报告讲了什么？", "報告的主要內容是什麼？", "本文的结构是怎样的？",
+                                      "What is this report about?"])
 def test_a_question_about_the_whole_report_gets_its_parts(retriever, question):
     """It used to be abstained on: 讲, 主要, 内容 stand in no passage about anything."""
     answer = retriever.ask(question)
     assert not answer.abstained
-    assert fold_for_matching(answer.answer).startswith(
+    assert fold_for_matching(answer.answer.removeprefix("From the report (quoted in Chinese): ")).startswith(
         fold_for_matching("黄埔区广州开发区改革工作报告：一、主要工作情况；[1]二、工作体会；[2]三、未来工作设想。[3]"))
     assert [c.section.split(" › ")[0] for c in answer.citations[:3]] == ["一、主要工作情況", "二、工作體會", "三、未來工作設想"]
     assert "作者" not in answer.answer                         # the author note is no part
 
 
 @pytest.mark.parametrize("question", ["未来营商环境改革怎么做？", "未来有几项工作设想？", "黄埔区的改革经验有哪些？",
-                                      "报告中提到了哪些产业？"])
+                                      "报告中提到了哪些产业？", "What does the report say about tax cuts?"])
 def test_a_question_about_one_topic_gets_no_outline(retriever, question):
     """A keyword outside every part's heading (营商环境, 经验), or a number asked for."""
     answer = retriever.ask(question)
