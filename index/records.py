@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 
 from chinese.clean import bracket_readings
 
+SECTION_SEP = " › "        # between the headings of a section path
+
 # A note on who wrote a published report, usually its last line: "（作者褚大军系……副主任，
 # ……）", "作者：张三", "作者简介：……". It belongs to no section of the text (``ingest.structure``
 # files it under AUTHOR_SECTION) and answers only questions about people, or about what it
 # alone names (``retriever.search``): short and full of the issuing body's name, it used to
 # outrank the report's own passages for 广州开发区的人才政策有哪些？ (benchmarks/README.md, "Author notes").
-SECTION_SEP = " › "        # between the headings of a section path
 AUTHOR_SECTION = "作者"
 _BRACKETED_NOTE = re.compile(r"[（(]\s*(?:本文)?作者.*[）)]", re.S)
 _LABELLED_NOTE = re.compile(r"(?:本文)?作者(?:简介|簡介)?\s*[：:]")
