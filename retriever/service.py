@@ -176,9 +176,8 @@ class Retriever:
             return answer
         if relevance.counted_figure:
             hits = answer.hits = _giving_first(hits, relevance.counted_figure)
-        elif relevance.author_note:          # (not 0: first already) the note answers "who wrote this"
-            note = hits[relevance.author_note]
-            hits = answer.hits = [note] + [h for h in hits if h is not note]
+        elif relevance.author_note is not None:     # the note answers "who wrote this"
+            hits = answer.hits = _moved_first(hits, hits[relevance.author_note])
         found = extract.candidates(question, hits[:k], weights, counted=relevance.counted)
         if self.policy.needs_sentence_check(question, relevance):
             if query_vector is None:
@@ -251,7 +250,11 @@ def _giving_first(hits: list[Hit], figure: str) -> list[Hit]:
     a number of what an English "how many" question counts) moved to the top: of the top
     passages, it is the one that answers."""
     giving = next((h for h in hits if figure in fold_for_matching(h.chunk.matching_text)), None)
-    return hits if giving is None else [giving] + [h for h in hits if h is not giving]
+    return _moved_first(hits, giving)
+
+
+def _moved_first(hits: list[Hit], hit: Hit | None) -> list[Hit]:
+    return hits if hit is None else [hit] + [h for h in hits if h is not hit]
 
 
 def _as_asked(question: Question, word: str) -> str:
