@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from chinese.clean import bracket_readings, fold_for_matching
 from chinese.sentences import sentence_spans
+from index.records import SECTION_SEP
 
 from .keyspan import KeySpanFinder
 from .question import Question, has_wanted
@@ -93,7 +94,7 @@ def _match(read: str, weights: dict[str, float], mass: float, q_bigrams: set[str
 
 def _section_heading(section: str) -> str:
     """The last heading of a section path (一、主要工作情况 › 二是……改革 -> 二是……改革), bare."""
-    return _bare(section.split("›")[-1]) if section else ""
+    return _bare(section.split(SECTION_SEP)[-1]) if section else ""
 
 
 def _bare(text: str) -> str:

@@ -38,7 +38,7 @@ _THE_REPORT = re.compile(r"报告|文章|本文|全文|这篇|这份|该文")
 # The same in English ("What is this report about?", "Summarize the article"): a question
 # whose content words are only these; "What does the report say about taxes?" is not one.
 _ABOUT_THE_WHOLE_EN = frozenset("report article document paper text say says cover covers covered summary "
-                                "summarize summarise summarise outline structure main points parts topics "
+                                "summarize summarise outline structure main points parts topics "
                                 "contents content overview".split())
 _THE_REPORT_EN = re.compile(r"\b(?:report|article|document|paper)\b", re.I)
 
