@@ -117,14 +117,14 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def evaluate_followups(retriever: Retriever, conversations: list[dict]) -> dict:
-    """Second-turn R@3 with the conversation, and without it (the question alone)."""
-    with_history = without = 0
+    """Second-turn R@3 with the conversation, and without it (the question alone); and
+    how often the second answer quotes a passage with the evidence (not abstained)."""
+    with_history = without = quoted = 0
     details = []
     for conv in conversations:
         first, second = conv["turns"][0], conv["turns"][1]
         a1 = retriever.ask(first["question"], k=5)
-        history = [Turn(first["question"], a1.resolved_question or first["question"],
-                        [c.chunk_id for c in a1.citations[:1] if c.chunk_id is not None])]
+        history = [Turn.after(first["question"], a1)]
         a2 = retriever.ask(second["question"], k=5, history=history)
         hit_with = _first_hit([h.chunk.text for h in a2.hits[:3]], second["evidence"]) is not None
         try:
@@ -132,12 +132,16 @@ def evaluate_followups(retriever: Retriever, conversations: list[dict]) -> dict:
             hit_alone = _first_hit([h.chunk.text for h in alone.hits[:3]], second["evidence"]) is not None
         except BadQuestion:
             hit_alone = False
+        used = [c.text for c in a2.citations if c.sentences]
+        quotes = not a2.abstained and _first_hit(used, second["evidence"]) is not None
         with_history += hit_with
         without += hit_alone
-        details.append({"cid": conv["cid"], "resolved": a2.resolved_question, "hit": hit_with, "alone": hit_alone})
+        quoted += quotes
+        details.append({"cid": conv["cid"], "resolved": a2.resolved_question, "hit": hit_with, "alone": hit_alone,
+                        "quoted": quotes})
     n = max(1, len(conversations))
     return {"conversations": len(conversations), "recall@3_with_history": with_history / n,
-            "recall@3_question_alone": without / n, "details": details}
+            "recall@3_question_alone": without / n, "answer_quotes_evidence": quoted / n, "details": details}
 
 
 def main(argv=None) -> int:
@@ -178,7 +182,8 @@ def main(argv=None) -> int:
               f"{v['unanswerable_answered']} answered; answerable abstained {v['answerable_abstained']}")
     f = result["followups"]
     print(f"follow-ups: R@3 {f['recall@3_with_history']:.2f} with the conversation, "
-          f"{f['recall@3_question_alone']:.2f} for the question alone ({f['conversations']} conversations)")
+          f"{f['recall@3_question_alone']:.2f} for the question alone; the answer quotes the evidence "
+          f"{f['answer_quotes_evidence']:.2f} ({f['conversations']} conversations)")
     print(f"latency per answer: p50 {s['latency_ms_p50']:.0f} ms, p95 {s['latency_ms_p95']:.0f} ms")
     return 0
 

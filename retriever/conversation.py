@@ -1,27 +1,52 @@
-"""Follow-up questions: "它的审批时间呢？", "还有呢？" mean nothing without the turn before.
+"""Follow-up questions: "它的审批时间呢？", "还有呢？", "第二项具体怎么做？" mean nothing
+without the turn before.
 
 A follow-up is rewritten before retrieval by putting the previous (already resolved)
 question in front of it; "还有呢" ("what else?") repeats the previous question and
-skips the passages already cited. Only the retrieval text changes: the user sees
-their own words, and the answer shows what it understood (``resolved_question``).
+skips the passages already cited. One that points at a numbered item of the previous
+answer ("其中第二项……", "第三个呢？", "the second one") is searched with the sentence that
+item quoted, and that item's passage answers first (``Resolution.pinned``). Only the
+retrieval text changes: the user sees their own words, and the answer shows what it
+understood (``resolved_question``).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from chinese.script import with_digits
+
 _MORE = re.compile(r"^(还有|還有|另外|其他|其它|然后|然後|and|what else|more)[呢吗嗎么麼吧?？!！。.\s]*$"
                    r"|^(还有呢|還有呢|还有吗|還有嗎|还有别的吗|還有別的嗎|其他呢|其它呢)", re.I)
 _REFERS_BACK = re.compile(r"它|它们|它們|这项|這項|这个|這個|这些|這些|该|該|其|此|那|上述|前者|后者|後者"
                           r"|\b(it|its|they|them|their|this|that|these|those)\b", re.I)
 MAX_FOLLOW_UP_CHARS = 16
+MAX_ENGLISH_FOLLOW_UP_CHARS = 60
+
+# An item of the previous answer by its number: 第二项, 其中第三个, 第2条, 最后一点 (not 第二批
+# or 全国第一个: a measure word, or nothing but 呢/吗 after it, and only lead-in words before).
+# "第二部分" names a part of the report, not an item of the answer (``outline``).
+_ITEM_ZH = re.compile(r"^(?:其中|那么|那|再|请|关于|说说|讲讲|谈谈|详细|展开|介绍一下)*\s*"
+                      r"(?:第\s*(?P<n>[一二三四五六七八九十]{1,3}|\d{1,2})|(?P<last>最后|最後))\s*一?"
+                      r"(?:[项項个個条條点點件]|(?=[呢吗嗎？?。！!\s]*$))")
+_ORDINALS_EN = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+_ITEM_EN = re.compile(r"\b(?:the\s+)?(?P<word>" + "|".join(_ORDINALS_EN) + r"|last)"
+                      r"(?:\s+(?:one|item|point|measure|entry|source)\b|\s*[?.!]*\s*$)", re.I)
 
 
 @dataclass
 class Turn:
     question: str
     resolved: str               # what was actually searched
-    cited: list[int] = field(default_factory=list)   # chunk ids cited in the answer
+    cited: list[int] = field(default_factory=list)   # chunk ids cited in the answer, [1] first
+    quoted: list[str] = field(default_factory=list)  # the first sentence each of them gave
+
+    @classmethod
+    def after(cls, question: str, answer) -> "Turn":
+        """The turn an ``Answer`` to ``question`` leaves in the conversation."""
+        used = [c for c in answer.citations if c.sentences and c.chunk_id is not None]
+        return cls(question, answer.resolved_question or question,
+                   [c.chunk_id for c in used], [c.sentences[0] for c in used])
 
 
 @dataclass
@@ -29,6 +54,8 @@ class Resolution:
     text: str                   # what to search for
     exclude: set[int]           # chunk ids to skip ("what else?")
     rewritten: bool
+    pinned: int | None = None   # the chunk id an item follow-up points at: it answers first
+    said: str = ""              # the sentence the previous answer quoted from it (not quoted again)
 
 
 def resolve(question: str, history: list[Turn]) -> Resolution:
@@ -39,6 +66,48 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     if _MORE.search(stripped):
         seen = {c for turn in history if turn.resolved == previous.resolved for c in turn.cited}
         return Resolution(previous.resolved, seen, True)
+    item = _item(stripped, history)
+    if item is not None:
+        return item
     if len(stripped) <= MAX_FOLLOW_UP_CHARS and _REFERS_BACK.search(stripped):
         return Resolution(f"{previous.resolved} {stripped}", set(), True)
     return Resolution(question, set(), False)
+
+
+def _item(question: str, history: list[Turn]) -> Resolution | None:
+    """"其中第二项具体怎么做？" after an answer with [1]-[4]: the second item's sentence plus
+    what is asked about it, pinned to its passage. None when no item is named, or no answer
+    has it."""
+    english = question.isascii()
+    if len(question) > (MAX_ENGLISH_FOLLOW_UP_CHARS if english else MAX_FOLLOW_UP_CHARS):
+        return None
+    m = (_ITEM_EN.search if english else _ITEM_ZH.match)(question)
+    n = _item_number(m, english) if m else -1
+    turn = _listing(history, n) if n >= 0 else None
+    if turn is None:
+        return None
+    index = (n or len(turn.cited)) - 1
+    said = turn.quoted[index] if index < len(turn.quoted) else ""
+    rest = (question[:m.start()] + question[m.end():]).strip(" ，,。？?！!呢吗嗎")
+    return Resolution(f"{said or turn.resolved} {rest}".strip(), set(), True, pinned=turn.cited[index], said=said)
+
+
+def _item_number(m: re.Match, english: bool) -> int:
+    """1 for 第一/first …, 0 for 最后/last, -1 for a numeral it cannot read."""
+    if english:
+        word = m.group("word").lower()
+        return 0 if word == "last" else _ORDINALS_EN.index(word) + 1
+    if m.group("last"):
+        return 0
+    digits = m.group("n") if m.group("n").isdigit() else with_digits(m.group("n"))
+    return int(digits) if digits.isdigit() and int(digits) > 0 else -1
+
+
+def _listing(history: list[Turn], n: int) -> Turn | None:
+    """The latest answer that lists item n (0: its last) among two or more: after "第二项……"
+    was answered from one passage, "第三项呢？" still means the list before it. For item one,
+    an answer of one passage will do."""
+    for turn in reversed(history):
+        if len(turn.cited) >= max(n, 2):
+            return turn
+    return history[-1] if history[-1].cited and n <= 1 else None

@@ -146,6 +146,22 @@ def prefer_figure(found: list[Candidate], figure: str) -> list[Candidate]:
     return [holding] + [c for c in found if c is not holding]
 
 
+def following(hit: Hit, said: str) -> list[Candidate]:
+    """What a passage says after ``said`` (a sentence an earlier answer quoted from it), in
+    reading order, within ``choose``'s limits: the answer to "其中第二项具体怎么做？" when
+    item two was a section's heading. Empty when ``said`` is not in it or nothing follows."""
+    text = hit.chunk.text
+    spans = sentence_spans(text)
+    at = next((i for i, (a, b) in enumerate(spans) if text[a:b] == said), None)
+    chosen, length = [], 0
+    for a, b in spans[at + 1:] if at is not None else []:
+        if len(chosen) >= MAX_SENTENCES or (chosen and length + (b - a) > MAX_ANSWER_CHARS):
+            break
+        chosen.append(Candidate(0, a, b, 0.0, key=(0, 0), text=text[a:b]))
+        length += b - a
+    return chosen
+
+
 def choose(found: list[Candidate]) -> list[Candidate]:
     """Best sentences, at most MAX_SENTENCES: the best first (it holds the answer more
     often than the first in reading order: benchmarks/README.md, "Retrieval and answers on our question

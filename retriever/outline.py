@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from chinese.bilingual import content_words
 from chinese.clean import fold_for_matching
+from chinese.script import with_digits
 from chinese.sentences import sentence_spans
 from index import Chunk
 from index.records import AUTHOR_SECTION, SECTION_SEP
@@ -41,6 +42,12 @@ _ABOUT_THE_WHOLE_EN = frozenset("report article document paper text say says cov
                                 "summarize summarise outline structure main points parts topics "
                                 "contents content overview".split())
 _THE_REPORT_EN = re.compile(r"\b(?:report|article|document|paper)\b", re.I)
+# A part named by its number (folded text: Simplified, lower case).
+_ORDINALS_EN = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+_CARDINALS_EN = "one two three four five six seven eight nine ten".split()
+_PART_ZH = re.compile(r"第\s*(?P<n>[一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:部分|大部分|章|节)|(?P<n2>最后)一?(?:部分|章|节)")
+_PART_EN = re.compile(r"\b(?:the\s+)?(?P<n>" + "|".join(_ORDINALS_EN) + r"|last)\s+(?:part|section|chapter)\b"
+                      r"|\b(?:part|section|chapter)\s+(?P<n2>\d{1,2}|" + "|".join(_CARDINALS_EN) + r")\b")
 
 
 @dataclass
@@ -65,19 +72,30 @@ def key_of(entry: str) -> tuple[int, int]:
 
 
 def find_outline(question: Question, hits: list[Hit], store) -> Outline | None:
-    """The outline of the first part, among those the hits lie in, whose heading holds the
-    question's keywords; else, for a question about the whole, the top hit's report's parts.
-    A report is read only then."""
+    """The outline of the part a question names by its number (第二部分); else of the part,
+    among those the hits lie in, whose heading holds the question's keywords (the most of
+    them, then the best hit; words like 主要 and 内容 may stand outside it); else, for a
+    question about the whole, the top hit's report's parts. A report is read only then."""
     if question.wants in ("number", "date") or not hits:
         return None
+    top = hits[0].chunk
+    numbered = _numbered_part(question, top, store)
+    if numbered is not None:
+        return numbered
+    best, most = None, 0
     for hit in hits:
         path = _path(hit.chunk)
         asked = _asked(question, hit.chunk)
-        if path and asked and all(t in fold_for_matching(path[0]) for t in asked):
-            sections = _sections(store.chunks_of(hit.chunk.doc_id)).get(path[0], [])
-            if len(sections) >= MIN_ENTRIES:
-                return Outline(path[0], [_first_sentence(c, _path(c)[1]) for c in sections])
-    top = hits[0].chunk
+        heading = fold_for_matching(path[0]) if path else ""
+        held = sum(t in heading for t in asked)
+        # 主要 alone is no part's topic (报告的主要内容是什么？ asks for the whole report)
+        topical = any(t in heading and t not in _ABOUT_THE_WHOLE for t in asked)
+        if held > most and topical and all(t in heading or t in _ABOUT_THE_WHOLE for t in asked):
+            best, most = hit.chunk, held
+    if best is not None:
+        outline = _part_outline(store.chunks_of(best.doc_id), _path(best)[0])
+        if outline is not None:
+            return outline
     if _about_the_whole(question, _asked(question, top)):
         parts = _parts(store.chunks_of(top.doc_id))
         if len(parts) >= MIN_ENTRIES:
@@ -85,6 +103,46 @@ def find_outline(question: Question, hits: list[Hit], store) -> Outline | None:
             return Outline(top.title, [Entry(chunk, 0, 0, part.rstrip("。；;") + ("。" if i == last else "；"))
                                        for i, (part, chunk) in enumerate(parts.items())])
     return None
+
+
+def _part_outline(chunks: list[Chunk], part: str) -> Outline | None:
+    sections = _sections(chunks).get(part, [])
+    if len(sections) < MIN_ENTRIES:
+        return None
+    return Outline(part, [_first_sentence(c, _path(c)[1]) for c in sections])
+
+
+def _numbered_part(question: Question, top: Chunk, store) -> Outline | None:
+    """第二部分说了什么？ / "What does the second part say?": the outline of that part of the
+    top hit's report (its parts counted in reading order), when the question asks nothing
+    else, or only what that part's heading says."""
+    m = _PART_ZH.search(question.folded) if question.language != "en" else _PART_EN.search(question.folded)
+    if m is None:
+        return None
+    parts = list(_parts(store.chunks_of(top.doc_id)))
+    word = m.group("n") or m.group("n2")
+    n = len(parts) if word in ("最后", "last") else _ordinal(word)
+    if not 1 <= n <= len(parts):
+        return None
+    heading = fold_for_matching(parts[n - 1])
+    rest = _PART_ZH.sub(" ", question.folded) if question.language != "en" else _PART_EN.sub(" ", question.folded)
+    if question.language == "en":
+        if not set(content_words(rest)) <= _ABOUT_THE_WHOLE_EN:
+            return None
+    elif any(t not in heading and t not in _ABOUT_THE_WHOLE and t not in m.group(0) + with_digits(m.group(0))
+             for t in _asked(question, top)):     # 第二 may be searched as 第, 2
+        return None
+    return _part_outline(store.chunks_of(top.doc_id), parts[n - 1])
+
+
+def _ordinal(word: str) -> int:
+    if word.isdigit():
+        return int(word)
+    for words in (_ORDINALS_EN, _CARDINALS_EN):
+        if word in words:
+            return words.index(word) + 1
+    digits = with_digits(word)
+    return int(digits) if digits.isdigit() else 0
 
 
 def _about_the_whole(question: Question, asked: list[str]) -> bool:

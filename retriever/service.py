@@ -112,10 +112,13 @@ class Retriever:
         parsed = self.prepare(resolution.text)
         shown = parse_question(question) if resolution.rewritten else parsed
         hits = self.search(parsed, k=max(k, 10), exclude=resolution.exclude, timing=timing)
+        if resolution.pinned is not None:    # "其中第二项……": the item pointed at answers first
+            hits = self._pinned_first(hits, resolution.pinned)
         answer = self.compose(parsed, hits, k, language=shown.language,
-                              query_vector=self.searcher.last_query_vector)
+                              query_vector=self.searcher.last_query_vector, already_said=resolution.said)
         answer.question = question
-        answer.resolved_question = resolution.text if resolution.rewritten else None
+        # In the asker's script: an item follow-up carries a sentence quoted from the report.
+        answer.resolved_question = _in_script(resolution.text, shown.language) if resolution.rewritten else None
         if parsed.truncated:
             answer.warnings.append(message("too_long", answer.language).format(MAX_QUESTION_CHARS))
         answer.timing_ms.update(timing, total=(time.perf_counter() - started) * 1000)
@@ -155,9 +158,24 @@ class Retriever:
     def search(self, question: Question, k: int = 10, exclude=frozenset(), timing: dict | None = None) -> list[Hit]:
         return self.searcher.search(question, k=k, exclude=exclude, timing=timing)
 
+    def _pinned_first(self, hits: list[Hit], chunk_id: int) -> list[Hit]:
+        """The hits with that chunk first: found by the search, or fetched (it may have been
+        removed since the turn before: then the hits as they are)."""
+        found = next((h for h in hits if h.chunk.id == chunk_id), None)
+        if found is None:
+            chunk = self.store.chunks([chunk_id]).get(chunk_id)
+            if chunk is None:
+                return hits
+            vector = self.searcher.last_query_vector
+            cosine = self.store.cosines(vector, [chunk_id]).get(chunk_id) if vector is not None else None
+            found = Hit(chunk=chunk, score=hits[0].score if hits else 0.0, dense=cosine)
+        return _moved_first(hits, found)
+
     def compose(self, question: Question, hits: list[Hit], k: int, language: str,
-                query_vector=None) -> Answer:
-        """Decide between answering and abstaining, and build the extractive answer."""
+                query_vector=None, already_said: str = "") -> Answer:
+        """Decide between answering and abstaining, and build the extractive answer.
+        ``already_said``: the sentence the previous answer quoted from the top hit, which a
+        follow-up pointed at (``conversation``): not quoted again."""
         started = time.perf_counter()
         answer = Answer(question=question.raw, answer="", abstained=False, language=language, hits=hits)
         total = self.store.info().chunks
@@ -169,9 +187,13 @@ class Retriever:
         weights = {t: idf(frequency[t], max(1, total)) for t in question.terms}
         relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
         outline = None if relevance.vetoed else find_outline(question, hits, self.store)
-        if outline is not None:            # 黄埔区未来有什么打算？: the part's sections, each cited
+        going_on = [] if outline or not already_said or question.wants else extract.following(hits[0], already_said)
+        if outline is not None or going_on:
             answer.relevance = relevance
-            self._write_outline(outline, hits, k, answer)
+            if outline is not None:        # 黄埔区未来有什么打算？: the part's sections, each cited
+                self._write_outline(outline, hits, k, answer)
+            else:                          # "其中第二项具体怎么做？": what that item's passage says next
+                self._write_answer(going_on, hits[:k], answer)
             answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
             return answer
         if relevance.counted_figure:
@@ -179,6 +201,8 @@ class Retriever:
         elif relevance.author_note is not None:     # the note answers "who wrote this"
             hits = answer.hits = _moved_first(hits, hits[relevance.author_note])
         found = extract.candidates(question, hits[:k], weights, counted=relevance.counted)
+        if already_said:                   # "第二项的目标是多少？": not the item's sentence again
+            found = [c for c in found if c.text != already_said]
         if self.policy.needs_sentence_check(question, relevance):
             if query_vector is None:
                 query_vector = self.embedder.embed_query(question.text)

@@ -72,6 +72,17 @@ def test_follow_up_and_new_conversation(page, app_server):
     assert "170" not in page.locator("#chat").inner_text()
 
 
+def test_a_follow_up_naming_an_item_of_the_outline(page, app_server):
+    """The page keeps what each answer cited: "其中第二项……" is answered from item two."""
+    ask(page, app_server.url, "黄埔区未来有什么打算？")
+    page.fill("#question textarea", "其中第二项具体怎么做？")
+    page.click("#send")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('理解为')", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert "市域社会治理" in page.locator("#chat").inner_text()
+    assert "二是加快創建國家級經開區" in page.locator("#sources .source-card").first.inner_text()
+
+
 def test_abstention_looks_different(page, app_server):
     ask(page, app_server.url, "黄埔区的平均房价是多少？")
     assert page.locator("#chat .abstain").count() == 1

@@ -82,6 +82,35 @@ def test_follow_up_uses_the_conversation(retriever):
     assert more.rewritten and more.exclude == set(history[0].cited)
 
 
+def test_a_follow_up_naming_an_item_of_the_answer(retriever):
+    """"其中第二项具体怎么做？" after an outline answers from item two's passage, with what
+    follows the sentence already shown; "第一项……" then still means the outline's first
+    item, and "the last one" its last (it used to be abstained on)."""
+    history = [Turn.after("黄埔区未来有什么打算？", retriever.ask("黄埔区未来有什么打算？"))]
+    assert len(history[0].cited) == 4 and history[0].quoted[1] == "二是加快創建國家級經開區創新提升示范區。"
+    second = retriever.ask("其中第二项具体怎么做？", history=history)
+    assert not second.abstained and second.resolved_question.startswith("二是加快创建国家级经开区")
+    assert second.citations[0].section.endswith("二是加快創建國家級經開區創新提升示范區")
+    assert second.answer.startswith("深入贯彻") and "推动市域社会治理现代化" in second.answer
+    assert "二是加快创建" not in second.answer                      # not the item's sentence again
+    history.append(Turn.after("其中第二项具体怎么做？", second))
+    first = retriever.ask("第一项的目标是什么？", history=history)
+    assert first.citations[0].section.endswith("一是加快創建國家營商環境改革實驗區"), first.citations[0].section
+    last = retriever.ask("Tell me more about the last one", history=history)
+    assert last.answer.startswith("From the report") and "生物安全" in fold_for_matching(last.answer)
+    assert last.citations[0].section.endswith("四是加快創建廣東省生物安全與健康產業先導區")
+
+
+@pytest.mark.parametrize("question", ["第二批国家级经开区有哪些？", "全国第一个行政审批局在哪？", "第五个呢？",
+                                      "Which was the first approval bureau?", "第二部分说了什么？"])
+def test_what_names_no_item_of_the_answer(question):
+    """A measure word other than 项/个/条/点 (第二批), words before the ordinal (全国第一个), an
+    item past the list's end, a part of the report (``outline``): no item follow-up."""
+    history = [Turn("黄埔区未来有什么打算？", "黄埔区未来有什么打算？", [29, 31, 32, 34], ["一是。", "二是。", "三是。", "四是。"])]
+    resolution = resolve(question, history)
+    assert resolution.pinned is None and resolution.text == question
+
+
 @pytest.mark.parametrize("raw", ["", "   ", "\x00\x07", "？？？！！", "😀😀😀", "*"])
 def test_bad_questions_get_a_clear_message(raw):
     with pytest.raises(BadQuestion) as info:
@@ -526,6 +555,22 @@ def test_an_outline_of_sections_under_headings_of_their_own(embedder, tmp_path):
     assert answer.answer == "二、下一步打算：（一）深化改革：继续压减审批时间。[1]（二）优化服务：推广掌上办事。[2]"
     assert answer.citations[0].highlights == [(0, len("继续压减审批时间。"))]
     assert retriever.ask("这份报告讲了什么？").answer == "某区营商环境工作报告：一、总体情况；[1]二、下一步打算。[2]"
+
+
+@pytest.mark.parametrize("question,lead", [
+    ("第二部分说了什么？", "二、工作体会：一是思想指引是根本。[1]"),
+    ("報告第三部分講了什麼？", "三、未來工作設想：一是加快創建國家營商環境改革實驗區。[1]"),
+    ("最后一部分讲了什么？", "三、未来工作设想：一是加快创建国家营商环境改革实验区。[1]"),
+    ("What does the second part say?", "From the report (quoted in Chinese): 二、工作體會：一是思想指引是根本。[1]"),
+    ("未来工作设想的主要内容是什么？", "三、未来工作设想：一是"),     # 主要, 内容 outside the heading
+])
+def test_a_part_named_by_its_number_gets_its_outline(retriever, question, lead):
+    answer = retriever.ask(question)
+    assert not answer.abstained and answer.answer.startswith(lead), answer.answer
+
+
+def test_a_part_past_the_last_gets_no_outline(retriever):
+    assert "：一是" not in retriever.ask("第五部分说了什么？").answer       # the report has three
 
 
 @pytest.mark.parametrize("question", ["这篇报告讲了什么？", "報告的主要內容是什麼？", "本文的结构是怎样的？",

@@ -167,8 +167,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
                 history[-1] = {"role": "assistant", "content": render.text(str(exc))}
                 yield history, turns_value, answers_value, gr.update(), ""
                 return
-            cited = [c.chunk_id for c in final.citations if c.sentences]
-            turns_value = list(turns_value) + [Turn(message, final.resolved_question or message, cited)]
+            turns_value = list(turns_value) + [Turn.after(message, final)]
             answers_value = dict(answers_value)
             answers_value[len(history) - 1] = {"question": message, **final.public()}
             cards = render.sources_html(final, _context(state, final), simplified)
