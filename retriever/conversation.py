@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from chinese.script import with_digits
+from .question import NUMERALS, ORDINALS_EN, number_of
 
 _MORE = re.compile(r"^(还有|還有|另外|其他|其它|然后|然後|and|what else|more)[呢吗嗎么麼吧?？!！。.\s]*$"
                    r"|^(还有呢|還有呢|还有吗|還有嗎|还有别的吗|還有別的嗎|其他呢|其它呢)", re.I)
@@ -27,10 +27,9 @@ MAX_ENGLISH_FOLLOW_UP_CHARS = 60
 # or 全国第一个: a measure word, or nothing but 呢/吗 after it, and only lead-in words before).
 # "第二部分" names a part of the report, not an item of the answer (``outline``).
 _ITEM_ZH = re.compile(r"^(?:其中|那么|那|再|请|关于|说说|讲讲|谈谈|详细|展开|介绍一下)*\s*"
-                      r"(?:第\s*(?P<n>[一二三四五六七八九十]{1,3}|\d{1,2})|(?P<last>最后|最後))\s*一?"
+                      rf"(?:第\s*(?P<n>{NUMERALS})|(?P<last>最后|最後))\s*一?"
                       r"(?:[项項个個条條点點件]|(?=[呢吗嗎？?。！!\s]*$))")
-_ORDINALS_EN = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
-_ITEM_EN = re.compile(r"\b(?:the\s+)?(?P<word>" + "|".join(_ORDINALS_EN) + r"|last)"
+_ITEM_EN = re.compile(r"\b(?:the\s+)?(?:(?P<n>" + "|".join(ORDINALS_EN) + r")|(?P<last>last))"
                       r"(?:\s+(?:one|item|point|measure|entry|source)\b|\s*[?.!]*\s*$)", re.I)
 
 
@@ -82,7 +81,7 @@ def _item(question: str, history: list[Turn]) -> Resolution | None:
     if len(question) > (MAX_ENGLISH_FOLLOW_UP_CHARS if english else MAX_FOLLOW_UP_CHARS):
         return None
     m = (_ITEM_EN.search if english else _ITEM_ZH.match)(question)
-    n = _item_number(m, english) if m else -1
+    n = _item_number(m) if m else -1
     turn = _listing(history, n) if n >= 0 else None
     if turn is None:
         return None
@@ -92,15 +91,11 @@ def _item(question: str, history: list[Turn]) -> Resolution | None:
     return Resolution(f"{said or turn.resolved} {rest}".strip(), set(), True, pinned=turn.cited[index], said=said)
 
 
-def _item_number(m: re.Match, english: bool) -> int:
+def _item_number(m: re.Match) -> int:
     """1 for 第一/first …, 0 for 最后/last, -1 for a numeral it cannot read."""
-    if english:
-        word = m.group("word").lower()
-        return 0 if word == "last" else _ORDINALS_EN.index(word) + 1
     if m.group("last"):
         return 0
-    digits = m.group("n") if m.group("n").isdigit() else with_digits(m.group("n"))
-    return int(digits) if digits.isdigit() and int(digits) > 0 else -1
+    return number_of(m.group("n")) or -1
 
 
 def _listing(history: list[Turn], n: int) -> Turn | None:

@@ -28,7 +28,7 @@ from chinese.sentences import sentence_spans
 from index import Chunk
 from index.records import AUTHOR_SECTION, SECTION_SEP
 
-from .question import Question
+from .question import CARDINALS_EN, NUMERALS, ORDINALS_EN, Question, number_of
 from .records import Hit
 
 MIN_ENTRIES = 2        # one section, or one part, is no outline
@@ -43,11 +43,9 @@ _ABOUT_THE_WHOLE_EN = frozenset("report article document paper text say says cov
                                 "contents content overview".split())
 _THE_REPORT_EN = re.compile(r"\b(?:report|article|document|paper)\b", re.I)
 # A part named by its number (folded text: Simplified, lower case).
-_ORDINALS_EN = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
-_CARDINALS_EN = "one two three four five six seven eight nine ten".split()
-_PART_ZH = re.compile(r"第\s*(?P<n>[一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:部分|大部分|章|节)|(?P<n2>最后)一?(?:部分|章|节)")
-_PART_EN = re.compile(r"\b(?:the\s+)?(?P<n>" + "|".join(_ORDINALS_EN) + r"|last)\s+(?:part|section|chapter)\b"
-                      r"|\b(?:part|section|chapter)\s+(?P<n2>\d{1,2}|" + "|".join(_CARDINALS_EN) + r")\b")
+_PART_ZH = re.compile(rf"第\s*(?P<n>{NUMERALS})\s*(?:部分|大部分|章|节)|(?P<n2>最后)一?(?:部分|章|节)")
+_PART_EN = re.compile(r"\b(?:the\s+)?(?P<n>" + "|".join(ORDINALS_EN) + r"|last)\s+(?:part|section|chapter)\b"
+                      r"|\b(?:part|section|chapter)\s+(?P<n2>\d{1,2}|" + "|".join(CARDINALS_EN) + r")\b")
 
 
 @dataclass
@@ -121,7 +119,7 @@ def _numbered_part(question: Question, top: Chunk, store) -> Outline | None:
         return None
     parts = list(_parts(store.chunks_of(top.doc_id)))
     word = m.group("n") or m.group("n2")
-    n = len(parts) if word in ("最后", "last") else _ordinal(word)
+    n = len(parts) if word in ("最后", "last") else number_of(word)
     if not 1 <= n <= len(parts):
         return None
     heading = fold_for_matching(parts[n - 1])
@@ -133,16 +131,6 @@ def _numbered_part(question: Question, top: Chunk, store) -> Outline | None:
              for t in _asked(question, top)):     # 第二 may be searched as 第, 2
         return None
     return _part_outline(store.chunks_of(top.doc_id), parts[n - 1])
-
-
-def _ordinal(word: str) -> int:
-    if word.isdigit():
-        return int(word)
-    for words in (_ORDINALS_EN, _CARDINALS_EN):
-        if word in words:
-            return words.index(word) + 1
-    digits = with_digits(word)
-    return int(digits) if digits.isdigit() else 0
 
 
 def _about_the_whole(question: Question, asked: list[str]) -> bool:

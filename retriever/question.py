@@ -7,10 +7,26 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from chinese.clean import fold_for_matching, strip_pinyin_debris
-from chinese.script import is_traditional
+from chinese.script import is_traditional, with_digits
 from chinese.tokenize import char_bigrams, query_terms, tagged
 
 MAX_QUESTION_CHARS = 500   # longer input is cut before retrieval; the UI says so
+
+
+# How a question counts the items of a list or the parts of a report (第二项, 第二部分, the second one).
+ORDINALS_EN = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+CARDINALS_EN = "one two three four five six seven eight nine ten".split()
+NUMERALS = r"[一二三四五六七八九十]{1,3}|\d{1,2}"
+
+
+def number_of(word: str) -> int:
+    """二, 2, second, two -> 2; 0 for a word that is none of these."""
+    word = word.lower()
+    for words in (ORDINALS_EN, CARDINALS_EN):
+        if word in words:
+            return words.index(word) + 1
+    digits = word if word.isdigit() else with_digits(word)
+    return int(digits) if digits.isdigit() else 0
 
 
 class BadQuestion(ValueError):
