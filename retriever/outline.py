@@ -114,7 +114,8 @@ def _numbered_part(question: Question, top: Chunk, store) -> Outline | None:
     """第二部分说了什么？ / "What does the second part say?": the outline of that part of the
     top hit's report (its parts counted in reading order), when the question asks nothing
     else, or only what that part's heading says."""
-    m = _PART_ZH.search(question.folded) if question.language != "en" else _PART_EN.search(question.folded)
+    pattern = _PART_EN if question.language == "en" else _PART_ZH
+    m = pattern.search(question.folded)
     if m is None:
         return None
     parts = list(_parts(store.chunks_of(top.doc_id)))
@@ -123,9 +124,8 @@ def _numbered_part(question: Question, top: Chunk, store) -> Outline | None:
     if not 1 <= n <= len(parts):
         return None
     heading = fold_for_matching(parts[n - 1])
-    rest = _PART_ZH.sub(" ", question.folded) if question.language != "en" else _PART_EN.sub(" ", question.folded)
     if question.language == "en":
-        if not set(content_words(rest)) <= _ABOUT_THE_WHOLE_EN:
+        if not set(content_words(pattern.sub(" ", question.folded))) <= _ABOUT_THE_WHOLE_EN:
             return None
     elif any(t not in heading and t not in _ABOUT_THE_WHOLE and t not in m.group(0) + with_digits(m.group(0))
              for t in _asked(question, top)):     # 第二 may be searched as 第, 2

@@ -187,7 +187,8 @@ class Retriever:
         weights = {t: idf(frequency[t], max(1, total)) for t in question.terms}
         relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
         outline = None if relevance.vetoed else find_outline(question, hits, self.store)
-        going_on = [] if outline or not already_said or question.wants else extract.following(hits[0], already_said)
+        going_on = (extract.following(hits[0], already_said)
+                    if outline is None and already_said and not question.wants else [])
         if outline is not None or going_on:
             answer.relevance = relevance
             if outline is not None:        # 黄埔区未来有什么打算？: the part's sections, each cited
