@@ -60,6 +60,7 @@ class Entry:
 class Outline:
     lead: str                  # what the entries follow: the part's heading, or the report's title
     entries: list[Entry]
+    missing_part: int = 0      # the part asked for (第五部分) when the report has fewer: these are its parts
 
 
 def key_of(entry: str) -> tuple[int, int]:
@@ -95,12 +96,18 @@ def find_outline(question: Question, hits: list[Hit], store) -> Outline | None:
         if outline is not None:
             return outline
     if _about_the_whole(question, _asked(question, top)):
-        parts = _parts(store.chunks_of(top.doc_id))
-        if len(parts) >= MIN_ENTRIES:
-            last = len(parts) - 1
-            return Outline(top.title, [Entry(chunk, 0, 0, part.rstrip("。；;") + ("。" if i == last else "；"))
-                                       for i, (part, chunk) in enumerate(parts.items())])
+        return _report_outline(top, store)
     return None
+
+
+def _report_outline(top: Chunk, store) -> Outline | None:
+    """The report's title, then its parts, each cited to its first passage."""
+    parts = _parts(store.chunks_of(top.doc_id))
+    if len(parts) < MIN_ENTRIES:
+        return None
+    last = len(parts) - 1
+    return Outline(top.title, [Entry(chunk, 0, 0, part.rstrip("。；;") + ("。" if i == last else "；"))
+                               for i, (part, chunk) in enumerate(parts.items())])
 
 
 def _part_outline(chunks: list[Chunk], part: str) -> Outline | None:
@@ -121,6 +128,10 @@ def _numbered_part(question: Question, top: Chunk, store) -> Outline | None:
     parts = list(_parts(store.chunks_of(top.doc_id)))
     word = m.group("n") or m.group("n2")
     n = len(parts) if word in ("最后", "last") else number_of(word)
+    if n > len(parts) >= MIN_ENTRIES:         # 第五部分 of a report in three: show the three
+        outline = _report_outline(top, store)
+        outline.missing_part = n
+        return outline
     if not 1 <= n <= len(parts):
         return None
     heading = fold_for_matching(parts[n - 1])

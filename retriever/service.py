@@ -61,6 +61,11 @@ MESSAGES = {
         "zh-Hant": "最接近的段落都沒有給出這個數字：{}",
         "en": "None of the closest passages gives a figure for: {}",
     },
+    "no_such_part": {
+        "zh-Hans": "这份报告没有第{}部分，它只有{}个部分。",
+        "zh-Hant": "這份報告沒有第{}部分，它只有{}個部分。",
+        "en": "The report has no part {}; it has {} parts.",
+    },
     "unknown": {
         "zh-Hans": "报告中没有提到：{}",
         "zh-Hant": "報告中沒有提到：{}",
@@ -193,6 +198,9 @@ class Retriever:
             answer.relevance = relevance
             if outline is not None:        # 黄埔区未来有什么打算？: the part's sections, each cited
                 self._write_outline(outline, hits, k, answer)
+                if outline.missing_part:
+                    answer.warnings.append(message("no_such_part", language).format(
+                        outline.missing_part, len(outline.entries)))
             else:                          # "其中第二项具体怎么做？": what that item's passage says next
                 self._write_answer(going_on, hits[:k], answer)
             answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
