@@ -96,18 +96,18 @@ def find_outline(question: Question, hits: list[Hit], store) -> Outline | None:
         if outline is not None:
             return outline
     if _about_the_whole(question, _asked(question, top)):
-        return _report_outline(top, store)
+        return _report_outline(top.title, store.chunks_of(top.doc_id))
     return None
 
 
-def _report_outline(top: Chunk, store) -> Outline | None:
+def _report_outline(title: str, chunks: list[Chunk]) -> Outline | None:
     """The report's title, then its parts, each cited to its first passage."""
-    parts = _parts(store.chunks_of(top.doc_id))
+    parts = _parts(chunks)
     if len(parts) < MIN_ENTRIES:
         return None
     last = len(parts) - 1
-    return Outline(top.title, [Entry(chunk, 0, 0, part.rstrip("。；;") + ("。" if i == last else "；"))
-                               for i, (part, chunk) in enumerate(parts.items())])
+    return Outline(title, [Entry(chunk, 0, 0, part.rstrip("。；;") + ("。" if i == last else "；"))
+                           for i, (part, chunk) in enumerate(parts.items())])
 
 
 def _part_outline(chunks: list[Chunk], part: str) -> Outline | None:
@@ -125,11 +125,12 @@ def _numbered_part(question: Question, top: Chunk, store) -> Outline | None:
     m = pattern.search(question.folded)
     if m is None:
         return None
-    parts = list(_parts(store.chunks_of(top.doc_id)))
+    chunks = store.chunks_of(top.doc_id)        # read once: the parts, then one part's sections
+    parts = list(_parts(chunks))
     word = m.group("n") or m.group("n2")
     n = len(parts) if word in ("最后", "last") else number_of(word)
     if n > len(parts) >= MIN_ENTRIES:         # 第五部分 of a report in three: show the three
-        outline = _report_outline(top, store)
+        outline = _report_outline(top.title, chunks)
         outline.missing_part = n
         return outline
     if not 1 <= n <= len(parts):
@@ -141,7 +142,7 @@ def _numbered_part(question: Question, top: Chunk, store) -> Outline | None:
     elif any(t not in heading and t not in _ABOUT_THE_WHOLE and t not in m.group(0) + with_digits(m.group(0))
              for t in _asked(question, top)):     # 第二 may be searched as 第, 2
         return None
-    return _part_outline(store.chunks_of(top.doc_id), parts[n - 1])
+    return _part_outline(chunks, parts[n - 1])
 
 
 def _about_the_whole(question: Question, asked: list[str]) -> bool:
