@@ -206,7 +206,7 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     dense = max((h.dense for h in hits[:top] if h.dense is not None), default=0.0)
     english = question.language == "en"
     unfocused = missing_in(focus_words(question.text), texts) if english else []
-    counted_figure = figure_for(counted_phrase(question.text), texts) if english else ""
+    counted_figure = _counted_figure(question, texts) if english else ""
     # The passage that gives the number asked for is the answer's (``service._giving_first``).
     best_text = next((text for text in texts if counted_figure and counted_figure in text), texts[0])
     counting = not english and question.wants == "number"
@@ -219,6 +219,12 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
                      unknown=unknown, dense=dense, unanchored=_unanchored(names, best_text),
                      unfocused=unfocused, counted=counted, no_figure=counted if counted and not figure_given else [],
                      counted_figure=counted_figure, figure_given=figure_given)
+
+
+def _counted_figure(question: Question, texts: list[str]) -> str:
+    counted = counted_phrase(question.text)
+    head_as = [c for b in question.bridges if counted and b.english.split()[-1] == counted[-1] for c in b.chinese]
+    return figure_for(counted, texts, head_as)
 
 
 def _unanchored(names: list[tuple[str, list[str]]], best_text: str) -> list[str]:

@@ -67,7 +67,7 @@ def counted_phrase(question: str) -> list[str]:
     return [w for w in content_words(_asked(question, _ASKED[:1])) if w not in _NOT_HEAD]
 
 
-def figure_for(words: list[str], passages: list[str]) -> str:
+def figure_for(words: list[str], passages: list[str], head_as: list[str] = ()) -> str:
     """Where a number in the (folded) passages counts the counted words ("" if nowhere):
     the text around the number, when its measure word counts things (家, 个, 项; not 元,
     票, 年, %) and it is not 一 (一张清单: "a list"), the thing counted (the last word)
@@ -76,10 +76,16 @@ def figure_for(words: list[str], passages: list[str]) -> str:
     Chinese word there is glossed with it (so Chinese passages only). "foreign-funded
     enterprises" meets 外资企业3500多家 through 外资 "foreign investment" and 企业
     "enterprise" ("funded" glosses neither); "patents" does not meet
-    发明专利授权量”两项知识产权指标均居219家国家级经济技术开发区首位: 219 counts zones."""
+    发明专利授权量”两项知识产权指标均居219家国家级经济技术开发区首位: 219 counts zones.
+
+    ``head_as``: the Chinese words the question's head was translated into (the bridge's
+    choice, which the reports contain); their other glosses count for the head too, so
+    "model communities" (社区 "community; neighborhood") meets 样板小区60个 (小区
+    "district; neighborhood")."""
     if not words:
         return ""
     *modifiers, head = [stem_forms(w) for w in words]
+    head = head | {s for word in head_as for s in glosses_of(word).split()}
     needed = len(modifiers) - (len(modifiers) >= 2)
     for figure in figures_in(passages):
         if (figure.measure and figure.measure not in CLASSIFIERS) or figure.number == "一":

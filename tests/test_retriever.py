@@ -312,6 +312,22 @@ def test_english_number_question_answered_where_a_passage_gives_its_figure(retri
     assert figure_for(["items"], ["建立两张清单"]) and not figure_for(["items"], ["建立一张清单"])  # 一张: "a"
 
 
+def test_english_number_question_whose_counted_thing_the_report_names_another_way(retriever):
+    """"communities" is 社区 to the bridge; the report counts 样板小区 (小区 "district;
+    neighborhood"). The head's translation shares "neighborhood" with 小区, so the 60 counts
+    the communities asked about (the sentence cosine alone, 0.751, is under the threshold)."""
+    from retriever.focus import figure_for
+
+    words = ["garbage", "sorting", "model", "communities"]
+    passage = ["建立垃圾分类样板小区60个"]
+    assert not figure_for(words, passage) and figure_for(words, passage, ["社区"])
+    assert not figure_for(words, passage, ["医院"])              # "hospital" shares no gloss with 小区
+    answer = retriever.ask("How many garbage sorting model communities were built?")
+    assert answer.relevance.sentence is None or answer.relevance.sentence < retriever.policy.min_sentence_english
+    assert "60个" in answer.relevance.counted_figure
+    assert not answer.abstained and "60" in answer.answer.split("[")[0]
+
+
 def test_passage_giving_the_number_counted_comes_first(retriever):
     """Fused, a passage on the zone's reform plans outranks the one that gives the number
     of powers granted; the answer cites that one first, and it is the best passage for the
