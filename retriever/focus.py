@@ -31,7 +31,7 @@ from chinese.tokenize import passage_terms
 from .figures import CLASSIFIERS, figures_in
 
 _AUX = r"(?:has|have|had|did|do|does|was|were|is|are|will|can|could|would|should)"
-_END = r"(?=\s+(?:" + _AUX + r"|of|in|for|at|on|through|that|to|by|with|from|among|under)\b|\s*[?,.]|\s*$)"
+_END = r"(?=\s+(?:" + _AUX + r"|of|about|in|for|at|on|through|that|to|by|with|from|among|under)\b|\s*[?,.]|\s*$)"
 _ASKED = [re.compile(p, re.I) for p in (
     r"^how (?:many|much) (?:of (?:the )?)?(?P<phrase>.+?)" + _END,
     r"^(?:what|which)(?:'s| is| was| are| were) the (?P<phrase>.+?)" + _END,
@@ -47,6 +47,8 @@ yuan percent km kilometres kilometers""".split())
 # or after it and its measure word (12家民营中小企业, 32项省级管理权限).
 _NEXT_TO = (4, 8)
 _NOT_HEAD = frozenset("yuan percent km kilometres kilometers more less the a an its their this that these those".split())
+# The document itself ("What is the article about?") names no subject a passage must speak of.
+_THE_DOCUMENT = frozenset("report reports article document paper text".split())
 
 
 def focus_words(question: str) -> list[str]:
@@ -55,7 +57,7 @@ def focus_words(question: str) -> list[str]:
     heads = []
     for part in re.split(r"\s+and\s+|,\s*", _asked(question, _ASKED)):
         tokens = [t for t in re.findall(r"[a-z0-9]+", part.lower()) if not t.isdigit() and t not in _NOT_HEAD]
-        if tokens:
+        if tokens and tokens[-1] not in _THE_DOCUMENT:
             heads.append(tokens[-1])
     return heads
 
