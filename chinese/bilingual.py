@@ -336,3 +336,41 @@ def proper_names(english: str) -> list[tuple[str, list[str]]]:
         else:
             i += 1
     return out
+
+
+MORPHEMES = 4     # single-character translations tried per word, in dictionary order
+
+
+def compounds(english: str) -> list[tuple[str, list[str]]]:
+    """[(two adjacent content words, the words their one-character translations make)]:
+    "electricity costs" -> 电费 (电 "electricity" + 费 "cost"), which no gloss of either word
+    names. A Chinese compound puts its morphemes in the English order of modifier and head
+    (电费) or verb and object (减税 "cut taxes"); the caller keeps those the reports use."""
+    lexicon = _lexicon()
+    tokens = re.findall(r"[A-Za-z0-9]+", english)
+    words = [t.lower() for t in tokens]
+    out = []
+    for i in range(len(words) - 1):
+        if words[i] in _STOP or words[i + 1] in _STOP or words[i].isdigit() or words[i + 1].isdigit():
+            continue
+        firsts, seconds = (_morphemes(lexicon, tokens[j], words[j]) for j in (i, i + 1))
+        meant = stem_forms(words[i]) | stem_forms(words[i + 1])
+        made = [a + b for a in firsts for b in seconds if _is_compound_of(lexicon, a + b, meant)]
+        if made:
+            out.append((f"{words[i]} {words[i + 1]}", made))
+    return out
+
+
+def _is_compound_of(lexicon: Lexicon, word: str, meant: set[str]) -> bool:
+    """A word jieba knows (电费, 湾区; not 学城, the middle of 科学城) that CC-CEDICT either
+    lacks or glosses with one of the two English words: not 中国 "China" for "among
+    national", 人事 "personnel" for "people work", 处处 "everywhere" for "bureau deals"."""
+    from .tokenize import is_word
+
+    glossed = lexicon.glossed.get(word)
+    return is_word(word) and (glossed is None or bool(meant & set(glossed.split())))
+
+
+def _morphemes(lexicon: Lexicon, token: str, word: str) -> list[str]:
+    found = _lookup_phrase(lexicon, [token], [word])
+    return [c for c in found if len(c) == 1 and "\u4e00" <= c <= "\u9fff"][:MORPHEMES]

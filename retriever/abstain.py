@@ -39,10 +39,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from chinese.bilingual import stem_forms
 from chinese.clean import fold_for_matching
 
 from .figures import counted_words, giving_figure
-from .focus import counted_phrase, figure_for, focus_words, missing_in
+from .focus import _glossed, counted_phrase, figure_for, focus_words, missing_in
 from .question import Question, asks_who_wrote, without_speech
 from .records import Hit
 from .search import idf
@@ -199,8 +200,10 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     mass = sum(weights.values()) or 1.0
     texts = [fold_for_matching(hit.chunk.matching_text) for hit in hits[:top]]
     best_cover, found_anywhere = 0.0, set()
+    spoken_of = _bridged_by_meaning(question)
     for text in texts:
-        found = {t for t in question.terms if t in text}
+        glossed = _glossed(text) if spoken_of else set()
+        found = {t for t in question.terms if t in text or spoken_of.get(t, set()) & glossed}
         found_anywhere |= found
         best_cover = max(best_cover, sum(weights[t] for t in found) / mass)
     dense = max((h.dense for h in hits[:top] if h.dense is not None), default=0.0)
@@ -219,6 +222,13 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
                      unknown=unknown, dense=dense, unanchored=_unanchored(names, best_text),
                      unfocused=unfocused, counted=counted, no_figure=counted if counted and not figure_given else [],
                      counted_figure=counted_figure, figure_given=figure_given)
+
+
+def _bridged_by_meaning(question: Question) -> dict[str, set[str]]:
+    """{a Chinese word bridged from an English phrase: the stems of that phrase's head}.
+    A passage that says the phrase another way counts as holding the word: "taxes" is
+    bridged to 减税 (tax cut), and the passage on 税费, 税收 (glossed "tax") speaks of it."""
+    return {c: stem_forms(b.english.split()[-1]) for b in question.bridges for c in b.chinese}
 
 
 def _counted_figure(question: Question, texts: list[str]) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from chinese.bilingual import chinese_candidates
+from chinese.bilingual import chinese_candidates, compounds
 from chinese.tokenize import char_bigrams
 
 MAX_CANDIDATES = 40     # per phrase, in dictionary order, looked up in the index
@@ -35,8 +35,10 @@ class Bridge:
 
 
 def bridge(text: str, store) -> list[Bridge]:
-    phrases = [(p, [c for c in dict.fromkeys(cands) if len(c) >= 2][:MAX_CANDIDATES])
-               for p, cands in chinese_candidates(text)]
+    looked_up = chinese_candidates(text)
+    phrases = [(p, [c for c in dict.fromkeys(cands) if len(c) >= 2][:MAX_CANDIDATES]) for p, cands in looked_up]
+    translated = {c for _, cands in looked_up for c in cands}
+    phrases += [(p, [c for c in made if c not in translated]) for p, made in compounds(text)]
     postings = store.term_chunks(list({c for _, cands in phrases for c in cands}))
     as_bigrams = _bigram_runs([c for c, chunks in postings.items() if not chunks], store)
     postings.update({c: chunks for c, (_, chunks) in as_bigrams.items()})

@@ -201,6 +201,32 @@ def test_english_words_become_the_reports_chinese_keywords(retriever):
     assert not answer.abstained and "廣州知識產權法院" in answer.answer
 
 
+def test_two_english_words_meet_the_compound_their_morphemes_make(retriever):
+    """No gloss of "electricity" or "costs" names 电费, but 电 "electricity" + 费 "cost"
+    make it, and jieba knows the word; the middle of a longer word (学城 in 科学城) and a
+    word the dictionary glosses otherwise (中国 "China" for "among national") are not made."""
+    from chinese.bilingual import compounds
+    from retriever.bridge import bridge
+
+    made = dict(compounds("What does the report say about electricity costs?"))
+    assert "电费" in made["electricity costs"]
+    assert "学城" not in dict(compounds("the science city")).get("science city", [])
+    assert "中国" not in dict(compounds("first among national zones")).get("among national", [])
+    assert {b.english: b.chinese for b in bridge("electricity costs", retriever.store)}["electricity costs"] == ["电费"]
+    answer = retriever.ask("What does the report say about electricity costs?")
+    assert not answer.abstained and "電費3.29億元" in answer.answer
+
+
+def test_english_keyword_counts_as_covered_where_a_passage_says_it_another_way(retriever):
+    """"taxes" is bridged to 减税 (tax cut), which the tax passage (税费, 税收: glossed "tax")
+    does not contain: with no bridged word in the top passages the question was abstained on."""
+    answer = retriever.ask("What does the report say about taxes?")
+    assert "减税" in retriever.prepare("What does the report say about taxes?").terms
+    assert "减税" not in fold_for_matching(answer.hits[0].chunk.text)
+    assert not answer.abstained and "稅費" in answer.answer.split("[")[0]
+    assert retriever.ask("What does the report say about housing prices?").abstained
+
+
 def test_a_dictionary_word_the_index_holds_only_as_bigrams_is_searched_as_them(retriever):
     """jieba cuts 区块链 up, so no passage has it as a term; the phrase of its bigrams
     finds the passages that contain it."""
@@ -255,6 +281,8 @@ def test_english_question_not_answered_by_a_passage_about_another_place(seed_cop
     ("What did the regenerative medicine laboratory isolate?", []),
     ("Where did the urban renewal assessment rank?", []),
     ("How many of the", []),                                       # cut short: nothing asked about
+    ("What is the report about?", []),                             # the document itself: no focus
+    ("What is the policy system about?", ["system"]),              # "about" ends the phrase
 ])
 def test_what_an_english_question_asks_about(question, focus):
     from retriever.focus import focus_words
@@ -578,6 +606,7 @@ def test_an_outline_of_sections_under_headings_of_their_own(embedder, tmp_path):
     ("報告第三部分講了什麼？", "三、未來工作設想：一是加快創建國家營商環境改革實驗區。[1]"),
     ("最后一部分讲了什么？", "三、未来工作设想：一是加快创建国家营商环境改革实验区。[1]"),
     ("What does the second part say?", "From the report (quoted in Chinese): 二、工作體會：一是思想指引是根本。[1]"),
+    ("What is the second part of the report about?", "From the report (quoted in Chinese): 二、工作體會：一是"),
     ("未来工作设想的主要内容是什么？", "三、未来工作设想：一是"),     # 主要, 内容 outside the heading
 ])
 def test_a_part_named_by_its_number_gets_its_outline(retriever, question, lead):
@@ -592,7 +621,7 @@ def test_a_part_past_the_last_gets_the_parts_there_are(retriever):
 
 
 @pytest.mark.parametrize("question", ["这篇报告讲了什么？", "報告的主要內容是什麼？", "本文的结构是怎样的？",
-                                      "What is this report about?"])
+                                      "What is this report about?", "What is the article about?"])
 def test_a_question_about_the_whole_report_gets_its_parts(retriever, question):
     """It used to be abstained on: 讲, 主要, 内容 stand in no passage about anything."""
     answer = retriever.ask(question)
