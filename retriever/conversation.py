@@ -39,13 +39,14 @@ class Turn:
     resolved: str               # what was actually searched
     cited: list[int] = field(default_factory=list)   # chunk ids cited in the answer, [1] first
     quoted: list[str] = field(default_factory=list)  # the first sentence each of them gave
+    part: str = ""              # the part of a report the answer outlined ("还有呢" stays in it)
 
     @classmethod
     def after(cls, question: str, answer) -> "Turn":
         """The turn an ``Answer`` to ``question`` leaves in the conversation."""
         used = [c for c in answer.citations if c.sentences and c.chunk_id is not None]
         return cls(question, answer.resolved_question or question,
-                   [c.chunk_id for c in used], [c.sentences[0] for c in used])
+                   [c.chunk_id for c in used], [c.sentences[0] for c in used], answer.outlined_part)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Resolution:
     rewritten: bool
     pinned: int | None = None   # the chunk id an item follow-up points at: it answers first
     said: str = ""              # the sentence the previous answer quoted from it (not quoted again)
+    within: str = ""            # "还有呢" after a part's outline: more from that part
 
 
 def resolve(question: str, history: list[Turn]) -> Resolution:
@@ -63,8 +65,10 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     previous = history[-1]
     stripped = question.strip()
     if _MORE.search(stripped):
-        seen = {c for turn in history if turn.resolved == previous.resolved for c in turn.cited}
-        return Resolution(previous.resolved, seen, True)
+        same = [turn for turn in history if turn.resolved == previous.resolved]
+        seen = {c for turn in same for c in turn.cited}
+        # A second 还有呢 stays in the part the first outline was of.
+        return Resolution(previous.resolved, seen, True, within=next((t.part for t in same if t.part), ""))
     item = _item(stripped, history)
     if item is not None:
         return item

@@ -61,6 +61,7 @@ class Outline:
     lead: str                  # what the entries follow: the part's heading, or the report's title
     entries: list[Entry]
     missing_part: int = 0      # the part asked for (第五部分) when the report has fewer: these are its parts
+    part: str = ""             # the part outlined ("" for a report's parts)
 
 
 def key_of(entry: str) -> tuple[int, int]:
@@ -114,7 +115,7 @@ def _part_outline(chunks: list[Chunk], part: str) -> Outline | None:
     sections = _sections(chunks).get(part, [])
     if len(sections) < MIN_ENTRIES:
         return None
-    return Outline(part, [_first_sentence(c, _path(c)[1]) for c in sections])
+    return Outline(part, [_first_sentence(c, _path(c)[1]) for c in sections], part=part)
 
 
 def _numbered_part(question: Question, top: Chunk, store) -> Outline | None:

@@ -19,6 +19,7 @@ from chinese.script import to_simplified, to_traditional, with_digits
 from chinese.tokenize import person_names, query_terms
 from embedding.model import Embedder
 from index import IndexError_, IndexStore
+from index.records import SECTION_SEP
 
 from .abstain import AbstentionPolicy, measure
 from .bridge import bridge
@@ -34,6 +35,11 @@ MESSAGES = {
         "zh-Hans": "报告中没有找到能回答这个问题的内容。以下是最接近的段落，仅供参考：",
         "zh-Hant": "報告中沒有找到能回答這個問題的內容。以下是最接近的段落，僅供參考：",
         "en": "The reports do not say. These are the closest passages, for reference only:",
+    },
+    "nothing_more": {
+        "zh-Hans": "除了上面的回答，报告中没有找到更多相关的内容。以下是其余最接近的段落，仅供参考：",
+        "zh-Hant": "除了上面的回答，報告中沒有找到更多相關的內容。以下是其餘最接近的段落，僅供參考：",
+        "en": "The reports say nothing more on this than the answer above. These are the next closest passages, for reference only:",
     },
     "empty_index": {
         "zh-Hans": "索引里还没有报告。请先导入报告。",
@@ -119,8 +125,10 @@ class Retriever:
         hits = self.search(parsed, k=max(k, 10), exclude=resolution.exclude, timing=timing)
         if resolution.pinned is not None:    # "其中第二项……": the item pointed at answers first
             hits = self._pinned_first(hits, resolution.pinned)
-        answer = self.compose(parsed, hits, k, language=shown.language,
-                              query_vector=self.searcher.last_query_vector, already_said=resolution.said)
+        if resolution.within:                # "还有呢" after 三、未来工作设想's outline: more of that part
+            hits = [h for h in hits if h.chunk.section.split(SECTION_SEP)[0] == resolution.within] or hits
+        answer = self.compose(parsed, hits, k, language=shown.language, query_vector=self.searcher.last_query_vector,
+                              already_said=resolution.said, more=bool(resolution.exclude))
         answer.question = question
         # In the asker's script: an item follow-up carries a sentence quoted from the report.
         answer.resolved_question = _in_script(resolution.text, shown.language) if resolution.rewritten else None
@@ -177,10 +185,12 @@ class Retriever:
         return _moved_first(hits, found)
 
     def compose(self, question: Question, hits: list[Hit], k: int, language: str,
-                query_vector=None, already_said: str = "") -> Answer:
+                query_vector=None, already_said: str = "", more: bool = False) -> Answer:
         """Decide between answering and abstaining, and build the extractive answer.
         ``already_said``: the sentence the previous answer quoted from the top hit, which a
-        follow-up pointed at (``conversation``): not quoted again."""
+        follow-up pointed at (``conversation``): not quoted again. ``more``: "还有呢？", the
+        hits are those the conversation has not cited yet: no outline (it would be the same
+        one again), and if nothing among them answers, say that nothing more does."""
         started = time.perf_counter()
         answer = Answer(question=question.raw, answer="", abstained=False, language=language, hits=hits)
         total = self.store.info().chunks
@@ -191,7 +201,7 @@ class Retriever:
         frequency = self.store.term_document_frequency(question.terms)
         weights = {t: idf(frequency[t], max(1, total)) for t in question.terms}
         relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
-        outline = None if relevance.vetoed else find_outline(question, hits, self.store)
+        outline = None if relevance.vetoed or more else find_outline(question, hits, self.store)
         going_on = (extract.following(hits[0], already_said)
                     if outline is None and already_said and not question.wants else [])
         if outline is not None or going_on:
@@ -219,7 +229,7 @@ class Retriever:
         answer.relevance = relevance
         if self.policy.abstains(question, relevance):
             answer.abstained = True
-            answer.answer = message("not_found", language)
+            answer.answer = message("nothing_more" if more else "not_found", language)
             if relevance.vetoes:                # the most telling reason only
                 reason, words = relevance.vetoes[0]
                 shown = ", ".join(_as_asked(question, w) for w in words)
@@ -244,6 +254,7 @@ class Retriever:
         chosen = [extract.Candidate(i, e.start, e.end, 0.0, key=key_of(e.text), text=e.text)
                   for i, e in enumerate(outline.entries)]
         lead = _in_script(outline.lead.strip(" ：:"), answer.language) + "："
+        answer.outlined_part = outline.part
         self._write_answer(chosen, answer.hits[:max(k, len(cited))], answer, lead)
 
     def _write_answer(self, chosen: list, hits: list[Hit], answer: Answer, lead: str = "") -> None:

@@ -101,6 +101,28 @@ def test_a_follow_up_naming_an_item_of_the_answer(retriever):
     assert last.citations[0].section.endswith("四是加快創建廣東省生物安全與健康產業先導區")
 
 
+def test_what_else_after_an_outline_stays_in_its_part(retriever):
+    """"还有呢？" after the outline of 三、未来工作设想 used to repeat the outline; it now quotes
+    passages of that part the conversation has not cited, and a second 还有呢 stays there too.
+    After a fact, with nothing more relevant, it says so rather than "the reports do not say"."""
+    part = "三、未來工作設想"
+    history = [Turn.after("黄埔区未来有什么打算？", retriever.ask("黄埔区未来有什么打算？"))]
+    assert history[0].part == part
+    cited = set(history[0].cited)
+    for _ in range(2):
+        more = retriever.ask("还有呢？", history=history)
+        assert not more.abstained and not more.answer.startswith("三、未来工作设想：")
+        assert more.citations and all(c.section.startswith(part) for c in more.citations)
+        assert not {c.chunk_id for c in more.citations if c.sentences} & cited
+        history.append(Turn.after("还有呢？", more))
+        cited |= set(history[-1].cited)
+    fact = "黄埔区企业投资建设项目审批时间压减到多少个工作日？"
+    history = [Turn.after(fact, retriever.ask(fact))]
+    assert history[0].part == ""
+    more = retriever.ask("还有呢？", history=history)
+    assert more.abstained and more.answer.startswith("除了上面的回答，报告中没有找到更多相关的内容。")
+
+
 @pytest.mark.parametrize("question", ["第二批国家级经开区有哪些？", "全国第一个行政审批局在哪？", "第五个呢？",
                                       "Which was the first approval bureau?", "第二部分说了什么？"])
 def test_what_names_no_item_of_the_answer(question):
