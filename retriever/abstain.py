@@ -43,7 +43,7 @@ from chinese.bilingual import stem_forms
 from chinese.clean import fold_for_matching
 
 from .figures import counted_words, giving_figure
-from .focus import _glossed, counted_phrase, figure_for, focus_words, missing_in
+from .focus import counted_phrase, figure_for, focus_words, glossed_stems, missing_in
 from .question import Question, asks_who_wrote, without_speech
 from .records import Hit
 from .search import idf
@@ -202,7 +202,7 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     best_cover, found_anywhere = 0.0, set()
     spoken_of = _bridged_by_meaning(question)
     for text in texts:
-        glossed = _glossed(text) if spoken_of else set()
+        glossed = glossed_stems(text) if spoken_of else set()
         found = {t for t in question.terms if t in text or spoken_of.get(t, set()) & glossed}
         found_anywhere |= found
         best_cover = max(best_cover, sum(weights[t] for t in found) / mass)

@@ -10,6 +10,10 @@ communities", 示范 and 样板 share passages with 垃圾 and 社区, 塑造 do
 candidate scores by how many of the other phrases have a translation in a chunk with
 it; the dictionary's order breaks ties.
 
+Two adjacent English words are also tried as the compound their one-character
+translations make ("electricity costs" -> 电 + 费 = 电费, a word no gloss of either names;
+``chinese.bilingual.compounds``), kept like any candidate when the reports use it.
+
 Tried and dropped: the same round trip for Chinese question words the reports never
 use (国外 -> "overseas" -> 海外). It fixed one of our paraphrases and broke another, and
 left CMRC and DRCD unchanged (benchmarks/README.md, "English questions").

@@ -92,15 +92,15 @@ def figure_for(words: list[str], passages: list[str], head_as: list[str] = ()) -
     for figure in figures_in(passages):
         if (figure.measure and figure.measure not in CLASSIFIERS) or figure.number == "一":
             continue                      # 一张清单 is "a list": 一 with a measure word is an article
-        if head & _glossed(figure.near(*_NEXT_TO)):
+        if head & glossed_stems(figure.near(*_NEXT_TO)):
             near = figure.near()
-            glossed = _glossed(near)
+            glossed = glossed_stems(near)
             if sum(1 for stems in modifiers if stems & glossed) >= needed:
                 return near
     return ""
 
 
-def _glossed(text: str) -> set[str]:
+def glossed_stems(text: str) -> set[str]:
     """The stems of the CC-CEDICT glosses of the Chinese words (2+ characters) in a text."""
     return {s for term in set(passage_terms(text)) if len(term) >= 2 for s in glosses_of(term).split()}
 
@@ -147,7 +147,7 @@ def missing_in(words: list[str], passages: list[str]) -> list[str]:
     for folded in passages:
         if any(re.search(rf"\b{re.escape(w)}", folded) for w in words):
             return []
-        glossed = _glossed(folded)
+        glossed = glossed_stems(folded)
         if any(stems & glossed for stems in wanted):
             return []
     return words
