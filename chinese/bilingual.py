@@ -34,6 +34,8 @@ from pathlib import Path
 
 import settings
 
+from .tokenize import is_word
+
 _STOP = frozenset("""a an the of to in on for and or is are was were be been by with what which who whom how when
 where why does do did this that these those it its as at from has have had there their they them can could
 will would should many much more most some any all each other than then so such not no yes about into over
@@ -365,8 +367,6 @@ def _is_compound_of(lexicon: Lexicon, word: str, meant: set[str]) -> bool:
     """A word jieba knows (电费, 湾区; not 学城, the middle of 科学城) that CC-CEDICT either
     lacks or glosses with one of the two English words: not 中国 "China" for "among
     national", 人事 "personnel" for "people work", 处处 "everywhere" for "bureau deals"."""
-    from .tokenize import is_word
-
     glossed = lexicon.glossed.get(word)
     return is_word(word) and (glossed is None or bool(meant & set(glossed.split())))
 

@@ -23,6 +23,7 @@ Measured: benchmarks/README.md, "English questions" (fourth and eighth rounds).
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from chinese.bilingual import content_words, glosses_of, stem_forms
@@ -100,9 +101,11 @@ def figure_for(words: list[str], passages: list[str], head_as: list[str] = ()) -
     return ""
 
 
-def glossed_stems(text: str) -> set[str]:
-    """The stems of the CC-CEDICT glosses of the Chinese words (2+ characters) in a text."""
-    return {s for term in set(passage_terms(text)) if len(term) >= 2 for s in glosses_of(term).split()}
+@functools.lru_cache(maxsize=512)
+def glossed_stems(text: str) -> frozenset[str]:
+    """The stems of the CC-CEDICT glosses of the Chinese words (2+ characters) in a text.
+    Cached: the focus check and the English coverage read the same top passages."""
+    return frozenset(s for term in set(passage_terms(text)) if len(term) >= 2 for s in glosses_of(term).split())
 
 
 def _asked(question: str, patterns: list[re.Pattern]) -> str:

@@ -159,6 +159,12 @@ def _asked(question: Question, chunk: Chunk) -> list[str]:
     return [t for t in question.terms if t not in title]
 
 
+def part_of(chunk: Chunk) -> str:
+    """The top-level heading a chunk stands under ("" for none)."""
+    path = _path(chunk)
+    return path[0] if path else ""
+
+
 def _path(chunk: Chunk) -> list[str]:
     return chunk.section.split(SECTION_SEP) if chunk.section else []
 

@@ -19,13 +19,12 @@ from chinese.script import to_simplified, to_traditional, with_digits
 from chinese.tokenize import person_names, query_terms
 from embedding.model import Embedder
 from index import IndexError_, IndexStore
-from index.records import SECTION_SEP
 
 from .abstain import AbstentionPolicy, measure
 from .bridge import bridge
 from .conversation import Turn, resolve
 from . import extract
-from .outline import Outline, find_outline, key_of
+from .outline import Outline, find_outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, parse_question, topic_words
 from .records import Answer, Citation, Hit
 from .search import HybridSearcher, SearchConfig, idf
@@ -126,7 +125,7 @@ class Retriever:
         if resolution.pinned is not None:    # "其中第二项……": the item pointed at answers first
             hits = self._pinned_first(hits, resolution.pinned)
         if resolution.within:                # "还有呢" after 三、未来工作设想's outline: more of that part
-            hits = [h for h in hits if h.chunk.section.split(SECTION_SEP)[0] == resolution.within] or hits
+            hits = [h for h in hits if part_of(h.chunk) == resolution.within] or hits
         answer = self.compose(parsed, hits, k, language=shown.language, query_vector=self.searcher.last_query_vector,
                               already_said=resolution.said, more=bool(resolution.exclude))
         answer.question = question
