@@ -11,8 +11,10 @@ A phrase is looked up as written, then in its other word forms (``approval`` ->
 against indexes built from the glosses: whole glosses ("committee"), their leading
 words ("to examine ..."), the last word of short verb glosses ("to examine and approve"
 -> 审批 for "approve"), and, for phrases, the stems of a gloss in any order ("customs
-clearance" -> 通关, "to clear customs"). Capitalised words are also matched against the
-pinyin of proper names (``Guangzhou`` -> 广州), since a gloss rarely repeats the name.
+clearance" -> 通关, "to clear customs"); a phrase the glosses miss is tried again with
+English clippings written out ("sci-tech" -> "science technology" -> 科技). Capitalised
+words are also matched against the pinyin of proper names (``Guangzhou`` -> 广州), since
+a gloss rarely repeats the name.
 
 The other direction, a Chinese word -> the stems of all its glosses (``glosses_of``), lets
 ``retriever.glosses`` search passages with an English question's own words.
@@ -283,6 +285,11 @@ def _without_ending(word: str) -> list[str]:
 def chinese_candidates(english: str) -> list[tuple[str, list[str]]]:
     """[(English phrase, Chinese candidates best first)] for the question's content
     words, longest phrases first; a word inside a matched phrase is not looked up alone."""
+    return [(phrase, found) for _, phrase, found in _located_phrases(english)]
+
+
+def _located_phrases(english: str) -> list[tuple[range, str, list[str]]]:
+    """``chinese_candidates`` with each phrase's span of word positions in the text."""
     lexicon = _lexicon()
     if not lexicon.exact:
         return []
@@ -295,11 +302,17 @@ def chinese_candidates(english: str) -> list[tuple[str, list[str]]]:
             phrasal = n == 2 and words[i + 1] in _PARTICLES        # "set up" -> 设立 ("to set up")
             if any(j in used for j in span) or words[i] in _STOP or (words[i + n - 1] in _STOP and not phrasal):
                 continue
-            found = _lookup_phrase(lexicon, tokens[i:i + n], words[i:i + n])
+            found = (_lookup_phrase(lexicon, tokens[i:i + n], words[i:i + n])
+                     or _lookup_phrase(lexicon, tokens[i:i + n], [_CLIPPED.get(w, w) for w in words[i:i + n]]))
             if found:
-                out.append((" ".join(words[i:i + n]), found))
+                out.append((span, " ".join(words[i:i + n]), found))
                 used.update(span)
     return out
+
+
+# English clippings the glosses spell out in full ("Sci-Tech" -> "science and technology", 科技).
+_CLIPPED = {"sci": "science", "tech": "technology", "info": "information", "govt": "government",
+            "gov": "government", "intl": "international", "dept": "department", "admin": "administration"}
 
 
 def _lookup_phrase(lexicon: Lexicon, tokens: list[str], words: list[str]) -> list[str]:
@@ -374,3 +387,32 @@ def _is_compound_of(lexicon: Lexicon, word: str, meant: set[str]) -> bool:
 def _morphemes(lexicon: Lexicon, token: str, word: str) -> list[str]:
     found = _lookup_phrase(lexicon, [token], [word])
     return [c for c in found if len(c) == 1 and "\u4e00" <= c <= "\u9fff"][:MORPHEMES]
+
+
+ABBREVIATED = 4   # translations per phrase whose first character an abbreviation tries
+
+
+def abbreviations(english: str) -> list[tuple[str, list[str]]]:
+    """[(three adjacent phrases, the abbreviations of their translations)]: Chinese shortens
+    a name to the first character of each word (科技 + 创新 + 板 -> 科创板 for "Sci-Tech
+    Innovation Board"), and reports use the short form. A candidate that CC-CEDICT glosses
+    must be glossed with one of the phrases' words; the caller keeps those the reports use.
+    Two-character abbreviations are left out: measured, they were mostly chance words
+    ("total area" -> 全区, "party building" -> 一大; benchmarks/README.md, nineteenth round)."""
+    lexicon = _lexicon()
+    parts = re.split(r"[^A-Za-z0-9\s'-]", english)          # a bracket or comma ends a name
+    counts = [len(re.findall(r"[A-Za-z0-9]+", part)) for part in parts]
+    breaks = {sum(counts[:i]) for i in range(1, len(counts))}
+    located = sorted(_located_phrases(english), key=lambda p: p[0].start)
+    out = []
+    for run in zip(located, located[1:], located[2:]):
+        if any(a[0].stop != b[0].start or b[0].start in breaks for a, b in zip(run, run[1:])):
+            continue
+        initials = [list(dict.fromkeys(c[0] for c in found[:ABBREVIATED])) for _, _, found in run]
+        meant = {s for _, phrase, _ in run for w in phrase.split() for s in stem_forms(w)}
+        made = [a + b + c for a in initials[0] for b in initials[1] for c in initials[2]]
+        made = [w for w in made if re.fullmatch(r"[\u4e00-\u9fff]{3}", w)
+                and (w not in lexicon.glossed or bool(meant & set(lexicon.glossed[w].split())))]
+        if made:
+            out.append((" ".join(phrase for _, phrase, _ in run), made))
+    return out

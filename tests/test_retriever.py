@@ -239,6 +239,22 @@ def test_two_english_words_meet_the_compound_their_morphemes_make(retriever):
     assert not answer.abstained and "電費3.29億元" in answer.answer
 
 
+def test_an_english_name_meets_the_abbreviation_of_its_translations(retriever):
+    """"Sci-Tech Innovation Board": "sci-tech" is read as "science and technology" (科技),
+    and the first characters of 科技 + 创新 + 板 make 科创板, which the report uses and no
+    dictionary edition we have lists; a bracket ends the name ("Board (STAR" is no run)."""
+    from chinese.bilingual import abbreviations, chinese_candidates
+    from retriever.bridge import bridge
+
+    question = "Which company was listed on the Sci-Tech Innovation Board (STAR Market)?"
+    assert "科技" in dict(chinese_candidates(question))["sci tech"]
+    made = dict(abbreviations(question))
+    assert "科创板" in made["sci tech innovation board"] and not any("star" in p for p in made)
+    chosen = {b.english: b for b in bridge(question, retriever.store)}["sci tech innovation board"]
+    assert chosen.chinese == ["科创板"] and chosen.searched_as == {"科创板": "科创 创板"}
+    assert any("潔特生物登陸科創板" in h.chunk.text for h in retriever.ask(question).hits[:3])
+
+
 def test_english_keyword_counts_as_covered_where_a_passage_says_it_another_way(retriever):
     """"taxes" is bridged to 减税 (tax cut), which the tax passage (税费, 税收: glossed "tax")
     does not contain: with no bridged word in the top passages the question was abstained on."""
