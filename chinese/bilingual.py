@@ -380,8 +380,13 @@ def _is_compound_of(lexicon: Lexicon, word: str, meant: set[str]) -> bool:
     """A word jieba knows (电费, 湾区; not 学城, the middle of 科学城) that CC-CEDICT either
     lacks or glosses with one of the two English words: not 中国 "China" for "among
     national", 人事 "personnel" for "people work", 处处 "everywhere" for "bureau deals"."""
+    return is_word(word) and _not_glossed_otherwise(lexicon, word, meant)
+
+
+def _not_glossed_otherwise(lexicon: Lexicon, word: str, meant: set[str]) -> bool:
+    """CC-CEDICT lacks the word, or glosses it with one of the English words it was made from."""
     glossed = lexicon.glossed.get(word)
-    return is_word(word) and (glossed is None or bool(meant & set(glossed.split())))
+    return glossed is None or bool(meant & set(glossed.split()))
 
 
 def _morphemes(lexicon: Lexicon, token: str, word: str) -> list[str]:
@@ -400,9 +405,10 @@ def abbreviations(english: str) -> list[tuple[str, list[str]]]:
     Two-character abbreviations are left out: measured, they were mostly chance words
     ("total area" -> 全区, "party building" -> 一大; benchmarks/README.md, nineteenth round)."""
     lexicon = _lexicon()
-    parts = re.split(r"[^A-Za-z0-9\s'-]", english)          # a bracket or comma ends a name
-    counts = [len(re.findall(r"[A-Za-z0-9]+", part)) for part in parts]
-    breaks = {sum(counts[:i]) for i in range(1, len(counts))}
+    words = list(re.finditer(r"[A-Za-z0-9]+", english))
+    # A bracket or comma between two words ends a name ("Board (STAR Market)").
+    breaks = {i for i in range(1, len(words))
+              if re.search(r"[^\s'-]", english[words[i - 1].end():words[i].start()])}
     located = sorted(_located_phrases(english), key=lambda p: p[0].start)
     out = []
     for run in zip(located, located[1:], located[2:]):
@@ -411,8 +417,7 @@ def abbreviations(english: str) -> list[tuple[str, list[str]]]:
         initials = [list(dict.fromkeys(c[0] for c in found[:ABBREVIATED])) for _, _, found in run]
         meant = {s for _, phrase, _ in run for w in phrase.split() for s in stem_forms(w)}
         made = [a + b + c for a in initials[0] for b in initials[1] for c in initials[2]]
-        made = [w for w in made if re.fullmatch(r"[\u4e00-\u9fff]{3}", w)
-                and (w not in lexicon.glossed or bool(meant & set(lexicon.glossed[w].split())))]
+        made = [w for w in made if re.fullmatch(r"[\u4e00-\u9fff]{3}", w) and _not_glossed_otherwise(lexicon, w, meant)]
         if made:
             out.append((" ".join(phrase for _, phrase, _ in run), made))
     return out
