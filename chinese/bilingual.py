@@ -302,8 +302,10 @@ def _located_phrases(english: str) -> list[tuple[range, str, list[str]]]:
             phrasal = n == 2 and words[i + 1] in _PARTICLES        # "set up" -> 设立 ("to set up")
             if any(j in used for j in span) or words[i] in _STOP or (words[i + n - 1] in _STOP and not phrasal):
                 continue
-            found = (_lookup_phrase(lexicon, tokens[i:i + n], words[i:i + n])
-                     or _lookup_phrase(lexicon, tokens[i:i + n], [_CLIPPED.get(w, w) for w in words[i:i + n]]))
+            found = _lookup_phrase(lexicon, tokens[i:i + n], words[i:i + n])
+            written_out = [_CLIPPED.get(w, w) for w in words[i:i + n]]
+            if not found and written_out != words[i:i + n]:      # only a phrase with a clipping
+                found = _lookup_phrase(lexicon, tokens[i:i + n], written_out)
             if found:
                 out.append((span, " ".join(words[i:i + n]), found))
                 used.update(span)

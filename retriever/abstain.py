@@ -228,12 +228,12 @@ def _bridged_by_meaning(question: Question) -> dict[str, set[str]]:
     """{a Chinese word bridged from an English phrase: the stems of that phrase's head}.
     A passage that says the phrase another way counts as holding the word: "taxes" is
     bridged to 减税 (tax cut), and the passage on 税费, 税收 (glossed "tax") speaks of it."""
-    return {c: stem_forms(b.english.split()[-1]) for b in question.bridges for c in b.chinese}
+    return {c: stem_forms(b.head) for b in question.bridges for c in b.chinese}
 
 
 def _counted_figure(question: Question, texts: list[str]) -> str:
     counted = counted_phrase(question.text)
-    head_as = [c for b in question.bridges if counted and b.english.split()[-1] == counted[-1] for c in b.chinese]
+    head_as = [c for b in question.bridges if counted and b.head == counted[-1] for c in b.chinese]
     return figure_for(counted, texts, head_as)
 
 

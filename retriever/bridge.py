@@ -39,6 +39,11 @@ class Bridge:
     # How to search those the index holds only as character bigrams (区块链 -> "区块 块链")
     searched_as: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def head(self) -> str:
+        """The phrase's last word, the thing it names ("model communities" -> "communities")."""
+        return self.english.split()[-1]
+
 
 def bridge(text: str, store) -> list[Bridge]:
     looked_up = chinese_candidates(text)
