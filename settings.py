@@ -16,7 +16,7 @@ def data_dir(cli_value: str | None = None) -> Path:
 
 def sentence_pieces() -> bool:
     """$RAG_PIECES=0 ingests chunks without their pieces: half the text to embed, English
-    questions ranked by whole chunks (benchmarks/README.md, "English questions")."""
+    questions ranked by whole chunks (docs/log.md, "English questions")."""
     return os.environ.get("RAG_PIECES", "1").strip().lower() not in ("0", "no", "false", "off")
 
 
@@ -28,3 +28,16 @@ def cache_root() -> Path:
 
 def max_file_bytes() -> int:
     return int(float(os.environ.get("RAG_MAX_FILE_MB", "50")) * 1024 * 1024)
+
+
+def gate_file() -> Path | None:
+    """$RAG_GATE_FILE: another fitted gate (``python -m benchmarks.fit_gate --write --out F``)."""
+    value = os.environ.get("RAG_GATE_FILE")
+    return Path(value).expanduser() if value else None
+
+
+def gate_threshold() -> float | None:
+    """$RAG_GATE_THRESHOLD: answer above this P(answerable) instead of the gate's own 0.75
+    (lower: fewer "the reports don't say", more guesses)."""
+    value = os.environ.get("RAG_GATE_THRESHOLD")
+    return float(value) if value else None

@@ -1,4 +1,4 @@
-"""Ingest speed, peak memory and chunk sizes (benchmarks/README.md, "Ingest").
+"""Ingest speed, peak memory and chunk sizes (docs/log.md, "Ingest").
 
     python -m benchmarks.ingest_speed [--cmrc ../shared/benchmarks/cmrc2018/corpus.jsonl] [--no-cmrc]
 

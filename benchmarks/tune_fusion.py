@@ -5,7 +5,7 @@
 For every question the two candidate lists (top 100 each) are computed once; then each
 fusion variant is scored offline: chunk-level Recall@1/3 and MRR@10 with the scorer's
 lenient rule (gold doc_id, or an answer string in the text), or, with ``--own``, with
-our evidence strings. Prints one row per variant; benchmarks/README.md "Choosing the fusion" quotes them.
+our evidence strings. Prints one row per variant; docs/log.md "Choosing the fusion" quotes them.
 """
 from __future__ import annotations
 

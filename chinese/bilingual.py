@@ -405,7 +405,7 @@ def abbreviations(english: str) -> list[tuple[str, list[str]]]:
     Innovation Board"), and reports use the short form. A candidate that CC-CEDICT glosses
     must be glossed with one of the phrases' words; the caller keeps those the reports use.
     Two-character abbreviations are left out: measured, they were mostly chance words
-    ("total area" -> 全区, "party building" -> 一大; benchmarks/README.md, nineteenth round)."""
+    ("total area" -> 全区, "party building" -> 一大; docs/log.md, nineteenth round)."""
     lexicon = _lexicon()
     words = list(re.finditer(r"[A-Za-z0-9]+", english))
     # A bracket or comma between two words ends a name ("Board (STAR Market)").

@@ -25,7 +25,7 @@ _WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff]")
 
 # Function words that carry no topic; dropping them keeps the query terms few and sharp.
 # The modal verbs (要, 能, 需要 ...) are how a question asks (要花多少天, 能到手吗): as
-# keywords they matched every passage that says 要 or 能 (benchmarks/README.md, "Retrieval and answers on
+# keywords they matched every passage that says 要 or 能 (docs/log.md, "Retrieval and answers on
 # our question set"). 可以 and 会 stay: 也可以定义角, 会 "meeting" name a topic often enough.
 STOPWORDS = frozenset("""
 的 了 和 与 及 或 是 在 有 对 为 以 于 将 把 被 从 由 等 也 都 而 并 其 这 那 之 个 中 上 下

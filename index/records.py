@@ -12,7 +12,7 @@ SECTION_SEP = " › "        # between the headings of a section path
 # ……）", "作者：张三", "作者简介：……". It belongs to no section of the text (``ingest.structure``
 # files it under AUTHOR_SECTION) and answers only questions about people, or about what it
 # alone names (``retriever.search``): short and full of the issuing body's name, it used to
-# outrank the report's own passages for 广州开发区的人才政策有哪些？ (benchmarks/README.md, "Author notes").
+# outrank the report's own passages for 广州开发区的人才政策有哪些？ (docs/log.md, "Author notes").
 AUTHOR_SECTION = "作者"
 _BRACKETED_NOTE = re.compile(r"[（(]\s*(?:本文)?作者.*[）)]", re.S)
 _LABELLED_NOTE = re.compile(r"(?:本文)?作者(?:简介|簡介)?\s*[：:]")
@@ -70,7 +70,7 @@ class Chunk:
     def keyword_text(self) -> str:
         """What the keyword index sees: the passage in context (title, section, text).
         The dense side embeds ``text`` alone: the title, the same in every chunk of a
-        report, only blurs the vectors (benchmarks/README.md, "Choosing the chunk size")."""
+        report, only blurs the vectors (docs/log.md, "Choosing the chunk size")."""
         return "\n".join(part for part in (self.title, self.section, self.text) if part)
 
     @property

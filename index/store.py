@@ -20,7 +20,7 @@ Why this shape:
   so questions asked during an ingest are answered from the last complete index.
 - Each chunk also has pieces, its sentences grouped to at most ~100 characters (one
   piece, the whole chunk, when it is that short), each with its own vector: English
-  questions score a chunk by its closest piece (benchmarks/README.md, "English questions").
+  questions score a chunk by its closest piece (docs/log.md, "English questions").
 - The keyword index is an FTS5 table over pre-cut terms (``chinese.tokenize``), so it
   is persisted and updated with the rows it describes, and ranked with BM25.
 """

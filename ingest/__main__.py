@@ -175,6 +175,6 @@ if __name__ == "__main__":
     status = main()
     # Python's exit-time collection walks every object torch and transformers allocated: about
     # 1 s after the work is done and printed. Frozen objects are skipped; all else (closing the
-    # index, atexit) runs as usual. Measured: benchmarks/README.md, "Ingest".
+    # index, atexit) runs as usual. Measured: docs/log.md, "Ingest".
     gc.freeze()
     sys.exit(status)

@@ -5,14 +5,14 @@ a sentence, unless one sentence alone is longer than the limit; then it is cut a
 commas, and only as a last resort at the limit. A long paragraph is cut into pieces
 of even size (two of 250, not 350 + 150), so no tiny tail chunk is left.
 
-In:  ``Paragraph`` objects from ``structure``; ``max_chars`` (benchmarks/README.md, "Choosing the chunk size").
+In:  ``Paragraph`` objects from ``structure``; ``max_chars`` (docs/log.md, "Choosing the chunk size").
 Out: ``ChunkSpan`` objects: text, absolute span in the document, paragraph number and
      section path.
 
 Each chunk is also cut into pieces (``piece_spans``): its sentences, consecutive short
 ones grouped up to ``PIECE_MAX_CHARS``. They get vectors of their own, and an English
 question scores a chunk by its closest piece: across languages the small e5 model
-matches one focused sentence better than a passage on several topics (benchmarks/README.md, "English
+matches one focused sentence better than a passage on several topics (docs/log.md, "English
 questions"). The chunk stays the unit that is ranked, shown and cited.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from chinese.sentences import sentence_spans
 from .structure import SECTION_SEP, Paragraph
 
 DEFAULT_MAX_CHARS = 300
-PIECE_MAX_CHARS = 100     # measured: benchmarks/README.md, "English questions"
+PIECE_MAX_CHARS = 100     # measured: docs/log.md, "English questions"
 
 
 @dataclass

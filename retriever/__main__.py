@@ -1,4 +1,4 @@
-"""python -m retriever ask "问题" | eval | calibrate   (contract: README, "Ask").
+"""python -m retriever ask "问题" | eval   (contract: README, "Ask").
 
 Exit status: 0 ok; 2 no usable index or a bad question (message on stderr).
 """
@@ -34,11 +34,6 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--k", type=int, default=10)
     ev.add_argument("--limit", type=int, default=None, help="only the first N questions")
     ev.add_argument("--data-dir", dest="data_dir_sub", help=argparse.SUPPRESS)
-    cal = sub.add_parser("calibrate", help="fit the abstention thresholds on labelled questions")
-    cal.add_argument("--questions", required=True, type=Path,
-                     help='JSONL with {"question", "answerable": bool}')
-    cal.add_argument("--write", action="store_true", help="save them to retriever/abstention.json")
-    cal.add_argument("--data-dir", dest="data_dir_sub", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     data_dir = settings.data_dir(args.data_dir_sub or args.data_dir)
     try:
@@ -47,11 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         retriever = Retriever(data_dir)
         if args.command == "ask":
             return _ask(retriever, args)
-        if args.command == "eval":
-            return _eval(retriever, args)
-        from .calibrate import calibrate
-
-        return calibrate(retriever, args.questions, write=args.write)
+        return _eval(retriever, args)
     except IndexError_ as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

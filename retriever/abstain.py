@@ -1,58 +1,43 @@
-"""Is anything in the index relevant to the question? If not, say so.
+"""The signals of whether the top passages answer the question (the gate weighs them).
 
-Signals, cheapest first, because each fails alone (measured on benchmarks/questions.jsonl;
-benchmarks/README.md, "Abstention thresholds"):
-- ``unknown``: a name, place, organisation, acronym or year in the question that the
-  loaded reports never mention (``上海浦东新区``, ``GDP``, ``2021``; in an English
-  question, years and pinyin names: ``Shanghai``, ``2020``): the reports cannot
-  answer it, however close the passages look. Likewise an English question's name that
-  the reports mention but the best passage does not (``unanchored``), and the thing an
-  English question asks about (the ``budget`` of a court) when none of the top passages
-  speaks of it (``unfocused``, ``retriever.focus``), and the thing a Chinese "how many"
-  question counts (法官 in 法院有多少名法官) when none of them gives a figure for it
-  (``no_figure``, ``retriever.figures``).
+Computed once per question, for the router and the gate (README, "How a question is
+answered"); none decides alone:
+- ``unknown``: a name, place, organisation, acronym, year or quoted term in the question
+  that the loaded reports never mention (``上海浦东新区``, ``GDP``, ``2021``, “四个率先”; in an
+  English question, years and pinyin names: ``Shanghai``, ``2020``).
+- ``unfocused``: the thing an English question asks about (the ``budget`` of a court) when
+  none of the top passages speaks of it (``retriever.focus``).
+- ``no_figure`` / ``figure_given``: the thing a Chinese "how many" question counts (法官 in
+  法院有多少名法官), and whether a top passage gives a number near it (``retriever.figures``).
 - ``coverage``: the share of the question's keyword weight (IDF) found in one of the top
-  passages. High coverage means the passage talks about exactly this.
-- ``counted_figure``: for an English "how many X" question, a top passage that gives a
-  number of X (``retriever.focus.figure_for``): convincing alone, as keyword coverage is
-  for a Chinese question (cross-lingual cosines put some answerable questions under the
-  English threshold).
-- ``sentence``: the best cosine between the question and the candidate answer
-  sentences. Passage-level cosines are useless here (e5 scores a passage about the
-  district's economy 0.89 for "GDP?", above many answerable paraphrases); sentence-level
-  ones separate much better, at the cost of embedding a few sentences, so they are
-  computed only when coverage is not already convincing.
+  passages; ``absent``: the question's keywords no passage of the library holds.
+- ``sentence``: the best cosine between the question and the candidate answer sentences
+  (set by the reader). Passage-level cosines say little here (e5 scores a passage about the
+  district's economy 0.89 for "GDP?", above many answerable paraphrases).
+- ``counted_figure``: for an English "how many X" question, the text around a number of X
+  in a top passage (``retriever.focus.figure_for``): the reader quotes that sentence first.
 
-Tried and dropped: how far the best passage's cosine stands above the other dense
-candidates (a z-score). On the shipped report alone it looked like a clean extra signal,
-but with 1,104 unrelated passages added to the index most questions, answerable or not,
-got a high peak, and five more unanswerable ones were answered (benchmarks/README.md, "Abstention
-thresholds").
-
-The thresholds come from ``abstention.json``, written by
-``python -m retriever calibrate`` from labelled questions.
+Which of them earn a place in the gate is measured (``python -m benchmarks.fit_gate
+--ablate``); an English name that the first passage lacks and an author note answering
+"who wrote this" were signals here once and did not.
 """
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from chinese.bilingual import stem_forms
 from chinese.clean import fold_for_matching
 
 from .figures import counted_words, giving_figure
 from .focus import counted_phrase, figure_for, focus_words, glossed_stems, missing_in
-from .question import Question, asks_who_wrote, without_speech
+from .question import Question, without_speech
 from .records import Hit
 from .search import idf
 
-THRESHOLDS_FILE = Path(__file__).with_name("abstention.json")
-NEVER = float("inf")                     # a threshold never reached: the signal is off
 _ENTITY_FLAGS = {"ns", "nr", "nrt", "nt", "nz", "nrfg"}
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》，。、！？；：,.!?;:]{2,20})[”\"」』》]")
-VETOES = ("unknown", "unanchored", "unfocused", "no_figure")   # Relevance fields, most telling first
+VETOES = ("unknown", "unfocused", "no_figure")   # Relevance fields, most telling first
 
 
 @dataclass
@@ -60,7 +45,6 @@ class Relevance:
     coverage: float                      # best IDF-weighted share of question terms in a top hit
     missing: list[str]                   # question terms found in no top hit
     unknown: list[str] = field(default_factory=list)   # entities the corpus never mentions
-    unanchored: list[str] = field(default_factory=list)   # names the corpus has, the best passage lacks
     unfocused: list[str] = field(default_factory=list)    # what an English question asks about, no top passage has
     counted: list[str] = field(default_factory=list)      # what a Chinese "how many" question counts (figures.counted_words)
     no_figure: list[str] = field(default_factory=list)    # what a Chinese question counts, no top passage gives a number for
@@ -68,7 +52,7 @@ class Relevance:
     counted_figure: str = ""             # an English "how many X" question: where a top passage gives a number of X
     figure_given: str = ""               # a Chinese one: where a top passage gives a number of X (or of a synonym)
     dense: float = 0.0                   # best passage cosine (reported, not decisive)
-    author_note: int | None = None       # who wrote the text is asked, and this top hit is an author note
+    absent: list[str] = field(default_factory=list)   # question terms no chunk of the library holds
 
     @property
     def vetoes(self) -> list[tuple[str, list[str]]]:
@@ -79,53 +63,9 @@ class Relevance:
 
     @property
     def vetoed(self) -> bool:
-        """Something the question needs is missing: no score makes up for it."""
+        """Something the question needs is missing (the router then gives no outline; the gate
+        weighs each signal)."""
         return bool(self.vetoes)
-
-
-@dataclass
-class AbstentionPolicy:
-    """Answer when the question names nothing unknown and one signal is convincing:
-    keyword coverage or, checked only when coverage is not, the best sentence cosine.
-    English questions share no words with the reports, so their coverage (of the Chinese
-    keywords bridged from CC-CEDICT) never convinces alone; it is a floor instead, under
-    which a passage that shares none of the question's translated ideas is not an answer,
-    and they have a sentence threshold of their own: cross-lingual cosines run lower."""
-    confident_coverage: float = 0.6      # at or above: answer without the sentence check
-    min_sentence: float = 0.87           # below (and coverage not convincing): abstain
-    min_sentence_english: float = 0.75
-    min_coverage_english: float = 0.0    # below: an English question is not answered
-
-    @classmethod
-    def load(cls, path: Path = THRESHOLDS_FILE) -> "AbstentionPolicy":
-        if path.exists():
-            values = json.loads(path.read_text())
-            return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
-        return cls()
-
-    def save(self, path: Path = THRESHOLDS_FILE, **extra) -> None:
-        path.write_text(json.dumps({**asdict(self), **extra}, indent=1, ensure_ascii=False) + "\n")
-
-    def thresholds(self, language: str) -> tuple[float, float]:
-        """(coverage, sentence) thresholds for a question in this language."""
-        if language == "en":
-            return NEVER, self.min_sentence_english
-        return self.confident_coverage, self.min_sentence
-
-    def needs_sentence_check(self, question: Question, relevance: Relevance) -> bool:
-        return not relevance.vetoed and relevance.coverage < self.thresholds(question.language)[0]
-
-    def abstains(self, question: Question, relevance: Relevance) -> bool:
-        if relevance.vetoed:
-            return True
-        coverage, sentence = self.thresholds(question.language)
-        if question.language == "en" and relevance.coverage < self.min_coverage_english:
-            return True
-        if relevance.counted_figure:        # "how many foreign-funded enterprises" next to 外资企业3500多家
-            return False
-        if relevance.author_note is not None:   # "Who wrote the report?": its author note says
-            return False
-        return relevance.coverage < coverage and (relevance.sentence or 0.0) < sentence
 
 
 def unknown_entities(question: Question, corpus_text: str,
@@ -195,7 +135,8 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     names = english_names(question, corpus_text) if corpus_text else []
     unknown = unknown_entities(question, corpus_text, names) if corpus_text else []
     if not hits:
-        return Relevance(0.0, list(question.terms), unknown)
+        return Relevance(0.0, list(question.terms), unknown,
+                         absent=[t for t in question.terms if not document_frequency.get(t)])
     weights = {t: idf(document_frequency.get(t, 0), total) for t in question.terms}
     mass = sum(weights.values()) or 1.0
     texts = [fold_for_matching(hit.chunk.matching_text) for hit in hits[:top]]
@@ -210,16 +151,13 @@ def measure(question: Question, hits: list[Hit], document_frequency: dict[str, i
     english = question.language == "en"
     unfocused = missing_in(focus_words(question.text), texts) if english else []
     counted_figure = _counted_figure(question, texts) if english else ""
-    # The passage that gives the number asked for is the answer's (``service._giving_first``).
-    best_text = next((text for text in texts if counted_figure and counted_figure in text), texts[0])
     counting = not english and question.wants == "number"
     counted = counted_words(without_speech(question.folded, asking=False)) if counting else []
     figure_given = giving_figure(counted, texts)
-    writers = asks_who_wrote(question.folded)
-    author_note = next((i for i, h in enumerate(hits[:top]) if writers and h.chunk.is_author_note), None)
-    return Relevance(coverage=best_cover if question.terms else 0.0, author_note=author_note,
+    return Relevance(coverage=best_cover if question.terms else 0.0,
                      missing=[t for t in question.terms if t not in found_anywhere],
-                     unknown=unknown, dense=dense, unanchored=_unanchored(names, best_text),
+                     absent=[t for t in question.terms if not document_frequency.get(t)],
+                     unknown=unknown, dense=dense,
                      unfocused=unfocused, counted=counted, no_figure=counted if counted and not figure_given else [],
                      counted_figure=counted_figure, figure_given=figure_given)
 
@@ -235,13 +173,3 @@ def _counted_figure(question: Question, texts: list[str]) -> str:
     counted = counted_phrase(question.text)
     head_as = [c for b in question.bridges if counted and b.head == counted[-1] for c in b.chinese]
     return figure_for(counted, texts, head_as)
-
-
-def _unanchored(names: list[tuple[str, list[str]]], best_text: str) -> list[str]:
-    """Names in an English question (Huangpu, Guangzhou) that the reports mention but the
-    best passage (its text, section or title) does not: with many documents loaded, "the
-    unemployment rate in Huangpu" otherwise finds a passage on some other place's
-    unemployment. Measured (benchmarks/README.md, "English questions"): the best passage catches more
-    than any of the top three; for Chinese questions it caught no more unanswerable
-    questions and lost an answerable one."""
-    return [name for name, known in names if known and not any(f in best_text for f in known)]

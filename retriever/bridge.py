@@ -18,7 +18,7 @@ their translations' first characters ("Sci-Tech Innovation Board" -> 科技 + �
 
 Tried and dropped: the same round trip for Chinese question words the reports never
 use (国外 -> "overseas" -> 海外). It fixed one of our paraphrases and broke another, and
-left CMRC and DRCD unchanged (benchmarks/README.md, "English questions").
+left CMRC and DRCD unchanged (docs/log.md, "English questions").
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from chinese.bilingual import abbreviations, chinese_candidates, compounds
 from chinese.tokenize import char_bigrams
 
 MAX_CANDIDATES = 40     # per phrase, in dictionary order, looked up in the index
-KEEP = 2                # words kept per phrase (measured: benchmarks/README.md, "English questions")
+KEEP = 2                # words kept per phrase (measured: docs/log.md, "English questions")
 
 
 @dataclass

@@ -22,11 +22,8 @@ from .keyspan import KeySpanFinder
 from .question import Question, has_wanted
 from .records import Hit
 
-MAX_SENTENCES = 3
-MAX_ANSWER_CHARS = 220
-MIN_SENTENCE_CHARS = 8
-SENTENCE_CHECK = 3          # how many sentences (best alone) get embedded when cosines are needed (latency)
-COSINE_WEIGHT_ENGLISH = 2.0  # measured: benchmarks/README.md, "English questions" (fifth round)
+from .config import (COSINE_WEIGHT_ENGLISH, MAX_ANSWER_CHARS, MAX_SENTENCES, MIN_SENTENCE_CHARS,
+                     READ_PASSAGES, SENTENCE_CHECK)
 
 
 @dataclass
@@ -55,7 +52,7 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
-def candidates(question: Question, hits: list[Hit], weights: dict[str, float], passages: int = 3,
+def candidates(question: Question, hits: list[Hit], weights: dict[str, float], passages: int = READ_PASSAGES,
                counted: list[str] = ()) -> list[Candidate]:
     """Every sentence of the top passages, scored without the model, best first.
     ``counted``: what a Chinese "how many" question counts (``abstain.Relevance.counted``),
@@ -122,7 +119,7 @@ def prefer_closest(found: list[Candidate], weight: float = COSINE_WEIGHT_ENGLISH
     "district" makes a long sentence on some other topic win), while the cosine compares
     the sentence with the question itself. Relative to the farthest, the bonus stays
     on the scale of the keyword score, so ``choose``'s 0.75 rule keeps its meaning and the
-    answers do not grow. Measured (benchmarks/README.md, "English questions"): right answers 20 -> 22 of
+    answers do not grow. Measured (docs/log.md, "English questions"): right answers 20 -> 22 of
     25 on our set, 7 -> 8 of 11 on the second held-out set. Chinese questions gained
     nothing (our set; samples of CMRC and DRCD lost up to 5 of ~600 right answers)."""
     embedded = [c for c in found if c.cosine is not None]
@@ -164,13 +161,13 @@ def following(hit: Hit, said: str) -> list[Candidate]:
 
 def choose(found: list[Candidate]) -> list[Candidate]:
     """Best sentences, at most MAX_SENTENCES: the best first (it holds the answer more
-    often than the first in reading order: benchmarks/README.md, "Retrieval and answers on our question
+    often than the first in reading order: docs/log.md, "Retrieval and answers on our question
     set"), the others in reading order.
 
     A section's heading (二是率先开展知识产权运用和保护综合改革。) scores high on a question
     that names its topic but states no measure; on its own it answers nothing, so when it
     comes first and nothing else of its passage was chosen, the best sentence under it
-    follows: where there is room, or always when the heading would stand alone (benchmarks/README.md,
+    follows: where there is room, or always when the heading would stand alone (docs/log.md,
     "Broad questions")."""
     if not found:
         return []

@@ -16,7 +16,7 @@ In:  the question's folded text (Simplified, lower case). Out: the counted words
 (``giving_figure``: "" if none, and the answer is vetoed; else the answer quotes it).
 Questions whose counted thing cannot be found (多久一次, 排名第几, 减税多少) are not judged.
 Only Chinese questions: an English question's focus is checked by ``retriever.focus``.
-Measured: benchmarks/README.md, "Abstention thresholds".
+Measured: docs/log.md, "Abstention thresholds".
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ _NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*|第[一二三四五六七八九十�
 _SENTENCE_END = re.compile(r"[。；！？;!?]")
 _MEASURE = re.compile(r"[万亿千百多余]?(.)")      # the character that follows a number (and its magnitude)
 SYNONYM_SHARING = 4      # a gloss shared by more headwords is too loose (12 let 公司 count for 企业 in hp-026)
-WINDOW = 20      # characters either side of a number (measured: benchmarks/README.md, "Abstention thresholds")
+WINDOW = 20      # characters either side of a number (measured: docs/log.md, "Abstention thresholds")
 
 
 def counted_words(folded: str) -> list[str]:

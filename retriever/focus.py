@@ -19,7 +19,7 @@ the ones a passage never mentions (``missing_in``); what a "how many" question c
 question whose phrase has no clear head ("How much were new tax cuts ...", "What did the
 lab isolate?") gets no focus and is not judged. Only English questions: a Chinese
 question's focus is among its keywords, which the coverage signal already weighs.
-Measured: benchmarks/README.md, "English questions" (fourth and eighth rounds).
+Measured: docs/log.md, "English questions" (fourth and eighth rounds).
 """
 from __future__ import annotations
 

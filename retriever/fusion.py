@@ -1,6 +1,6 @@
 """Combine the dense and keyword rankings into one.
 
-Three methods; the default was chosen by measurement (benchmarks/README.md, "Choosing the fusion"):
+Three methods; the default was chosen by measurement (docs/log.md, "Choosing the fusion"):
 - ``zscore`` (default): each side's scores standardised over its own candidate list
   ((s - mean) / std), then a weighted sum; a candidate missing from one side gets that
   side's lowest standardised score. e5 cosines sit in 0.8-0.95 and BM25 is unbounded:
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 class Fusion:
     method: str = "zscore"
     k: int = 60                 # RRF constant
-    dense_weight: float = 1.0   # measured: benchmarks/README.md, "Choosing the fusion"
+    dense_weight: float = 1.0   # measured: docs/log.md, "Choosing the fusion"
     lexical_weight: float = 1.0
 
     def fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
@@ -34,7 +34,7 @@ class Fusion:
         if combine is None:
             raise ValueError(f"unknown fusion method {self.method!r}")
         # Two keyword views of one question share the keyword side's weight: at full weight
-        # each, where they agree they outvote the dense side (benchmarks/README.md, "English questions").
+        # each, where they agree they outvote the dense side (docs/log.md, "English questions").
         keyword_weight = self.lexical_weight / 2 if glossed else self.lexical_weight
         sides = [(w, ranking) for w, ranking in ((self.dense_weight, dense), (keyword_weight, lexical),
                                                   (keyword_weight, glossed)) if ranking]

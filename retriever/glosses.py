@@ -9,7 +9,7 @@ of all its CC-CEDICT glosses (通关 -> "clear custom", 民营 -> "privat run", 
 "... power ..."), and the question's own stems are searched there with BM25. No sense
 has to be chosen, and an idea the dictionary words differently from the question still
 meets it ("powers" finds 权限 by "extent of power"). Fused as a third ranking for English
-questions: benchmarks/README.md, "English questions".
+questions: docs/log.md, "English questions".
 
 Built in memory (an SQLite FTS5 table) from the index's keyword terms on first use and
 rebuilt when the index's generation changes: 0.01 s for the report, 1.0 s for the pooled

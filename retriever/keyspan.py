@@ -26,7 +26,7 @@ the terminal and bold on the page.
   question weight.
 
 The weights below were chosen on every 10th question of CMRC 2018 and DRCD from the 5th,
-and checked on every 10th from the 10th (benchmarks/README.md, "The key span").
+and checked on every 10th from the 10th (docs/log.md, "The key span").
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 the headings of that part's sections (一是加快创建国家营商环境改革实验区 …), each cited to
 its paragraph. Picking the one to three best sentences (``extract``) quoted the report's
 opening paragraph instead, which sums up every topic. 这篇报告讲了什么？ asks for the
-report's parts (一、主要工作情况, 二、工作体会 …); it used to be abstained on (benchmarks/README.md,
+report's parts (一、主要工作情况, 二、工作体会 …); it used to be abstained on (docs/log.md,
 "Outline questions").
 
 A question asks for a part when every one of its keywords that is not in the report's title

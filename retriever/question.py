@@ -65,7 +65,7 @@ _AUTHORSHIP = re.compile(
 # (为啥, 咋样, 啥时候; 第几, 哪几个, 几层, 多长时间: jieba keeps an interrogative with its
 # measure word as one word). As keywords they matched nothing and only lowered the coverage
 # of the questions the report answers; 区里 also stood as the counted thing of 区里占多大一块
-# and, tagged a place (镇里), as an unknown name. benchmarks/README.md, "Abstention thresholds", eleventh round.
+# and, tagged a place (镇里), as an unknown name. docs/log.md, "Abstention thresholds", eleventh round.
 _DEICTIC = frozenset("这里 这儿 那里 那儿 这边 那边 区里 省里 市里 县里 镇里 乡里".split())
 _SPOKEN_ASKING = frozenset("""啥 为啥 干啥 干嘛 干吗 咋 咋样 咋办 怎么样 怎么办 啥时候 为何 何时 多久 多长时间
 哪里 哪儿 第几 哪几""".split())
@@ -73,7 +73,7 @@ _SPOKEN_ASKING = frozenset("""啥 为啥 干啥 干嘛 干吗 咋 咋样 咋办 
 # 措施, 有哪些具体做法, 有什么打算, 取得了什么成绩. A report writes the measures themselves;
 # these words it seldom uses (方面 twice in the shipped report, in 各方面), so as keywords
 # they weighed most and pulled towards any passage that happens to say them, or, found
-# nowhere, lowered the coverage of a question the report answers (benchmarks/README.md, "Broad questions").
+# nowhere, lowered the coverage of a question the report answers (docs/log.md, "Broad questions").
 _ASKING_WHAT_WAS_DONE = frozenset("方面 做 干 做法 具体做法 措施 举措 打算 事 事情 成绩 成效 具体".split())
 # A question about people (who leads, who wrote): the only kind an author note answers,
 # besides those naming what it alone mentions (``retriever.search``). 哪些人 but not 哪些人才.

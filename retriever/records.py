@@ -55,6 +55,7 @@ class Answer:
     timing_ms: dict = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)             # everything retrieved, best first
     relevance: object = None                                  # abstain.Relevance, for diagnostics
+    decision: object = None                                   # gate.Decision, when the gate was asked
 
     def public(self) -> dict:
         return {"answer": self.answer, "abstained": self.abstained, "key_spans": self.key_spans,
@@ -62,6 +63,7 @@ class Answer:
                 "related": bool(self.abstained and self.related),
                 "language": self.language, "mode": self.mode,
                 "resolved_question": self.resolved_question, "warnings": self.warnings,
+                "p_answer": None if self.decision is None else round(self.decision.p_answer, 4),
                 "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()}}
 
 

@@ -2,7 +2,7 @@
 
 English questions are matched across languages: their dense side scores each chunk by
 its closest piece (a sentence or two, ``ingest.chunking``), and a third ranking searches
-the passages' dictionary glosses (``retriever.glosses``). benchmarks/README.md, "English questions".
+the passages' dictionary glosses (``retriever.glosses``). docs/log.md, "English questions".
 
 In:  a parsed ``Question``, k. Out: up to k ``Hit`` objects, best first, with the
 evidence for each (cosine, BM25, ranks), near-duplicates removed.

@@ -14,19 +14,21 @@ import time
 from pathlib import Path
 
 from chinese.bilingual import chinese_candidates
-from chinese.clean import fold_for_matching
 from chinese.script import to_simplified, to_traditional, with_digits
 from chinese.tokenize import person_names, query_terms
 from embedding.model import Embedder
 from index import IndexError_, IndexStore
 
-from .abstain import AbstentionPolicy, measure
+from . import extract
+from .abstain import measure
 from .bridge import bridge
 from .conversation import Turn, resolve
-from . import extract
-from .outline import Outline, find_outline, key_of, part_of
+from .gate import Decision, LearnedGate
+from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, parse_question, topic_words
+from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
+from .router import Router
 from .search import HybridSearcher, SearchConfig, idf
 
 MESSAGES = {
@@ -50,11 +52,6 @@ MESSAGES = {
         "zh-Hans": "问题太长，只用了前{}个字检索。",
         "zh-Hant": "問題太長，只用了前{}個字檢索。",
         "en": "The question is long; only its first {} characters were searched.",
-    },
-    "unanchored": {
-        "zh-Hans": "最接近的段落没有提到：{}",
-        "zh-Hant": "最接近的段落沒有提到：{}",
-        "en": "The closest passage does not mention: {}",
     },
     "unfocused": {
         "zh-Hans": "最接近的段落都没有谈到：{}",
@@ -91,14 +88,17 @@ def message(key: str, language: str) -> str:
 
 class Retriever:
     def __init__(self, data_dir: str | Path, embedder: Embedder | None = None,
-                 config: SearchConfig | None = None, policy: AbstentionPolicy | None = None):
+                 config: SearchConfig | None = None, reader: Reader | None = None, gate=None):
         self.store = IndexStore(data_dir)
         self.embedder = embedder or Embedder(self.store.model or None)
         if self.store.model and self.store.model != self.embedder.name:
             raise IndexError_(f"the index was built with '{self.store.model}' but RAG_EMBED_MODEL is "
                               f"'{self.embedder.name}'. Use the same model, or rebuild: python -m ingest --rebuild")
         self.searcher = HybridSearcher(self.store, self.embedder, config)
-        self.policy = policy or AbstentionPolicy.load()
+        # The stages after the search, each replaceable (README, "How a question is answered").
+        self.router = Router(self.store)
+        self.reader = reader or ExtractiveReader(self.embedder)
+        self.gate = gate or LearnedGate.load()
 
     def warm_up(self) -> None:
         """Load the model and the vectors now, so the first question is fast."""
@@ -109,7 +109,7 @@ class Retriever:
         self.searcher.glosses.warm_up()
         # What is loaded now (model, dictionary: ~150,000 objects) lives as long as the
         # process; moved out of the garbage collector's sight, a full collection no longer
-        # scans it in the middle of someone's question (benchmarks/README.md, "Shared benchmarks").
+        # scans it in the middle of someone's question (docs/log.md, "Shared benchmarks").
         # Collect first, so that no garbage (say, from the start-up ingest) is frozen with it.
         gc.collect()
         gc.freeze()
@@ -124,10 +124,12 @@ class Retriever:
         hits = self.search(parsed, k=max(k, 10), exclude=resolution.exclude, timing=timing)
         if resolution.pinned is not None:    # "其中第二项……": the item pointed at answers first
             hits = self._pinned_first(hits, resolution.pinned)
+        within = ""
         if resolution.within:                # "还有呢" after 三、未来工作设想's outline: more of that part
-            hits = [h for h in hits if part_of(h.chunk) == resolution.within] or hits
+            in_part = [h for h in hits if part_of(h.chunk) == resolution.within]
+            hits, within = (in_part, resolution.within) if in_part else (hits, "")
         answer = self.compose(parsed, hits, k, language=shown.language, query_vector=self.searcher.last_query_vector,
-                              already_said=resolution.said, more=bool(resolution.exclude))
+                              already_said=resolution.said, more=bool(resolution.exclude), within=within)
         answer.question = question
         # In the asker's script: an item follow-up carries a sentence quoted from the report.
         answer.resolved_question = _in_script(resolution.text, shown.language) if resolution.rewritten else None
@@ -184,12 +186,14 @@ class Retriever:
         return _moved_first(hits, found)
 
     def compose(self, question: Question, hits: list[Hit], k: int, language: str,
-                query_vector=None, already_said: str = "", more: bool = False) -> Answer:
-        """Decide between answering and abstaining, and build the extractive answer.
-        ``already_said``: the sentence the previous answer quoted from the top hit, which a
-        follow-up pointed at (``conversation``): not quoted again. ``more``: "还有呢？", the
-        hits are those the conversation has not cited yet: no outline (it would be the same
-        one again), and if nothing among them answers, say that nothing more does."""
+                query_vector=None, already_said: str = "", more: bool = False, within: str = "") -> Answer:
+        """The stages after the search, in order (README, "How a question is answered"):
+        signals (``abstain.measure``), router, reader, gate, then the answer is written.
+        The hits keep the search's order throughout. ``already_said``: the sentence the
+        previous answer quoted from the top hit, which a follow-up pointed at: not quoted
+        again. ``more``: "还有呢？", the hits are those not cited yet: if nothing among
+        them answers, say that nothing more does. ``within``: the part an earlier answer
+        outlined, which every hit is in ("还有呢" after it asks for more of that part)."""
         started = time.perf_counter()
         answer = Answer(question=question.raw, answer="", abstained=False, language=language, hits=hits)
         total = self.store.info().chunks
@@ -199,49 +203,39 @@ class Retriever:
             return answer
         frequency = self.store.term_document_frequency(question.terms)
         weights = {t: idf(frequency[t], max(1, total)) for t in question.terms}
-        relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
-        outline = None if relevance.vetoed or more else find_outline(question, hits, self.store)
-        going_on = (extract.following(hits[0], already_said)
-                    if outline is None and already_said and not question.wants else [])
-        if outline is not None or going_on:
-            answer.relevance = relevance
-            if outline is not None:        # 黄埔区未来有什么打算？: the part's sections, each cited
-                self._write_outline(outline, hits, k, answer)
-                if outline.missing_part:
-                    answer.warnings.append(message("no_such_part", language).format(
-                        outline.missing_part, len(outline.entries)))
-            else:                          # "其中第二项具体怎么做？": what that item's passage says next
-                self._write_answer(going_on, hits[:k], answer)
-            answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
-            return answer
-        if relevance.counted_figure:
-            hits = answer.hits = _giving_first(hits, relevance.counted_figure)
-        elif relevance.author_note is not None:     # the note answers "who wrote this"
-            hits = answer.hits = _moved_first(hits, hits[relevance.author_note])
-        found = extract.candidates(question, hits[:k], weights, counted=relevance.counted)
-        if already_said:                   # "第二项的目标是多少？": not the item's sentence again
-            found = [c for c in found if c.text != already_said]
-        if self.policy.needs_sentence_check(question, relevance):
-            if query_vector is None:
-                query_vector = self.embedder.embed_query(question.text)
-            relevance.sentence = extract.add_cosines(query_vector, found, self.embedder)
-        answer.relevance = relevance
-        if self.policy.abstains(question, relevance):
-            answer.abstained = True
-            answer.answer = message("nothing_more" if more else "not_found", language)
-            if relevance.vetoes:                # the most telling reason only
-                reason, words = relevance.vetoes[0]
-                shown = ", ".join(_as_asked(question, w) for w in words)
-                answer.warnings.append(message(reason, language).format(shown))
-            answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
+        relevance = answer.relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
+        route = self.router.run(question, hits, relevance, already_said, more, within)
+        if route.kind == "outline":          # 黄埔区未来有什么打算？: the part's sections, each cited
+            self._write_outline(route.outline, hits, k, answer)
+            if route.outline.missing_part:
+                answer.warnings.append(message("no_such_part", language).format(
+                    route.outline.missing_part, len(route.outline.entries)))
+        elif route.kind == "continuation":   # "其中第二项具体怎么做？": what that item's passage says next
+            self._write_answer(route.following, hits[:k], answer)
         else:
-            if question.language == "en":      # its best sentences were embedded by the sentence check
-                found = extract.prefer_figure(extract.prefer_closest(found), relevance.counted_figure)
-            else:                               # "how many X": quote the sentence giving a number of X
-                found = extract.prefer_figure(found, relevance.figure_given)
-            self._write_answer(extract.choose(found), hits[:k], answer)
+            context = Context(weights=weights, relevance=relevance, query_vector=query_vector,
+                              already_said=already_said)
+            found = self.reader.run(question, hits[:k], context)
+            # More of a part the asker had outlined is read from that part: no gate to pass.
+            answer.decision = (Decision(answer=bool(found), p_answer=1.0) if route.kind == "part"
+                               else self.gate.run(question, hits, relevance, found, weights))
+            if answer.decision.answer:
+                self._write_answer(self.reader.choose(question, found, context), hits[:k], answer)
+            else:
+                self._decline(question, hits, k, answer, answer.decision, more)
         answer.timing_ms["compose"] = (time.perf_counter() - started) * 1000
         return answer
+
+    def _decline(self, question: Question, hits: list[Hit], k: int, answer: Answer, decision, more: bool) -> None:
+        """"The reports don't say", the most telling reason if a signal named one, and the
+        closest passages as related reading."""
+        answer.abstained = True
+        answer.answer = message("nothing_more" if more else "not_found", answer.language)
+        if decision.reason:
+            reason, words = decision.reason
+            shown = ", ".join(_as_asked(question, w) for w in words)
+            answer.warnings.append(message(reason, answer.language).format(shown))
+        answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
 
     def _write_outline(self, outline: Outline, hits: list[Hit], k: int, answer: Answer) -> None:
         """What leads the outline (a part's heading, a report's title), then each entry with
@@ -286,14 +280,6 @@ class Retriever:
             if i not in numbers:
                 extra += 1
                 answer.citations.append(_citation(extra, hit))
-
-
-def _giving_first(hits: list[Hit], figure: str) -> list[Hit]:
-    """The hits with the passage that gives ``figure`` (``abstain.Relevance.counted_figure``:
-    a number of what an English "how many" question counts) moved to the top: of the top
-    passages, it is the one that answers."""
-    giving = next((h for h in hits if figure in fold_for_matching(h.chunk.matching_text)), None)
-    return _moved_first(hits, giving)
 
 
 def _moved_first(hits: list[Hit], hit: Hit | None) -> list[Hit]:
