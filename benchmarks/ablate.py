@@ -22,14 +22,9 @@ def _off(target: str, value):
     return mock.patch(target, value)
 
 
-# name -> (what it is, how to switch it off)
+# name -> (what it is, how to switch it off). Dropped after their run (2026-12-07, docs/log.md,
+# "The learned gate"): English clippings, compounds and abbreviations (no report set changed).
 RULES = {
-    "english_clippings": ("English clippings written out (sci, tech, govt ...) before a dictionary look-up",
-                          lambda: _off("chinese.bilingual._CLIPPED", {})),
-    "english_compounds": ("two English words as the compound of their one-character translations (电 + 费)",
-                          lambda: _off("retriever.bridge.compounds", lambda text: [])),
-    "english_abbreviations": ("three English phrases as the abbreviation of their translations (科创板)",
-                              lambda: _off("retriever.bridge.abbreviations", lambda text: [])),
     "figure_first": ("the sentence giving the number a 'how many' question counts is quoted first",
                      lambda: _off("retriever.extract.prefer_figure", lambda found, figure: found)),
     "closest_first_english": ("an English question's sentences re-ranked by their cosine",

@@ -11,8 +11,7 @@ A phrase is looked up as written, then in its other word forms (``approval`` ->
 against indexes built from the glosses: whole glosses ("committee"), their leading
 words ("to examine ..."), the last word of short verb glosses ("to examine and approve"
 -> 审批 for "approve"), and, for phrases, the stems of a gloss in any order ("customs
-clearance" -> 通关, "to clear customs"); a phrase the glosses miss is tried again with
-English clippings written out ("sci-tech" -> "science technology" -> 科技). Capitalised
+clearance" -> 通关, "to clear customs"). Capitalised
 words are also matched against the pinyin of proper names (``Guangzhou`` -> 广州), since
 a gloss rarely repeats the name.
 
@@ -36,7 +35,6 @@ from pathlib import Path
 
 import settings
 
-from .tokenize import is_word
 
 _STOP = frozenset("""a an the of to in on for and or is are was were be been by with what which who whom how when
 where why does do did this that these those it its as at from has have had there their they them can could
@@ -303,18 +301,10 @@ def _located_phrases(english: str) -> list[tuple[range, str, list[str]]]:
             if any(j in used for j in span) or words[i] in _STOP or (words[i + n - 1] in _STOP and not phrasal):
                 continue
             found = _lookup_phrase(lexicon, tokens[i:i + n], words[i:i + n])
-            written_out = [_CLIPPED.get(w, w) for w in words[i:i + n]]
-            if not found and written_out != words[i:i + n]:      # only a phrase with a clipping
-                found = _lookup_phrase(lexicon, tokens[i:i + n], written_out)
             if found:
                 out.append((span, " ".join(words[i:i + n]), found))
                 used.update(span)
     return out
-
-
-# English clippings the glosses spell out in full ("Sci-Tech" -> "science and technology", 科技).
-_CLIPPED = {"sci": "science", "tech": "technology", "info": "information", "govt": "government",
-            "gov": "government", "intl": "international", "dept": "department", "admin": "administration"}
 
 
 def _lookup_phrase(lexicon: Lexicon, tokens: list[str], words: list[str]) -> list[str]:
@@ -352,74 +342,4 @@ def proper_names(english: str) -> list[tuple[str, list[str]]]:
                 break
         else:
             i += 1
-    return out
-
-
-MORPHEMES = 4     # single-character translations tried per word, in dictionary order
-
-
-def compounds(english: str) -> list[tuple[str, list[str]]]:
-    """[(two adjacent content words, the words their one-character translations make)]:
-    "electricity costs" -> 电费 (电 "electricity" + 费 "cost"), which no gloss of either word
-    names. A Chinese compound puts its morphemes in the English order of modifier and head
-    (电费) or verb and object (减税 "cut taxes"); the caller keeps those the reports use."""
-    lexicon = _lexicon()
-    tokens = re.findall(r"[A-Za-z0-9]+", english)
-    words = [t.lower() for t in tokens]
-    out = []
-    for i in range(len(words) - 1):
-        if words[i] in _STOP or words[i + 1] in _STOP or words[i].isdigit() or words[i + 1].isdigit():
-            continue
-        firsts, seconds = (_morphemes(lexicon, tokens[j], words[j]) for j in (i, i + 1))
-        meant = stem_forms(words[i]) | stem_forms(words[i + 1])
-        made = [a + b for a in firsts for b in seconds if _is_compound_of(lexicon, a + b, meant)]
-        if made:
-            out.append((f"{words[i]} {words[i + 1]}", made))
-    return out
-
-
-def _is_compound_of(lexicon: Lexicon, word: str, meant: set[str]) -> bool:
-    """A word jieba knows (电费, 湾区; not 学城, the middle of 科学城) that CC-CEDICT either
-    lacks or glosses with one of the two English words: not 中国 "China" for "among
-    national", 人事 "personnel" for "people work", 处处 "everywhere" for "bureau deals"."""
-    return is_word(word) and _not_glossed_otherwise(lexicon, word, meant)
-
-
-def _not_glossed_otherwise(lexicon: Lexicon, word: str, meant: set[str]) -> bool:
-    """CC-CEDICT lacks the word, or glosses it with one of the English words it was made from."""
-    glossed = lexicon.glossed.get(word)
-    return glossed is None or bool(meant & set(glossed.split()))
-
-
-def _morphemes(lexicon: Lexicon, token: str, word: str) -> list[str]:
-    found = _lookup_phrase(lexicon, [token], [word])
-    return [c for c in found if len(c) == 1 and "\u4e00" <= c <= "\u9fff"][:MORPHEMES]
-
-
-ABBREVIATED = 4   # translations per phrase whose first character an abbreviation tries
-
-
-def abbreviations(english: str) -> list[tuple[str, list[str]]]:
-    """[(three adjacent phrases, the abbreviations of their translations)]: Chinese shortens
-    a name to the first character of each word (科技 + 创新 + 板 -> 科创板 for "Sci-Tech
-    Innovation Board"), and reports use the short form. A candidate that CC-CEDICT glosses
-    must be glossed with one of the phrases' words; the caller keeps those the reports use.
-    Two-character abbreviations are left out: measured, they were mostly chance words
-    ("total area" -> 全区, "party building" -> 一大; docs/log.md, nineteenth round)."""
-    lexicon = _lexicon()
-    words = list(re.finditer(r"[A-Za-z0-9]+", english))
-    # A bracket or comma between two words ends a name ("Board (STAR Market)").
-    breaks = {i for i in range(1, len(words))
-              if re.search(r"[^\s'-]", english[words[i - 1].end():words[i].start()])}
-    located = sorted(_located_phrases(english), key=lambda p: p[0].start)
-    out = []
-    for run in zip(located, located[1:], located[2:]):
-        if any(a[0].stop != b[0].start or b[0].start in breaks for a, b in zip(run, run[1:])):
-            continue
-        initials = [list(dict.fromkeys(c[0] for c in found[:ABBREVIATED])) for _, _, found in run]
-        meant = {s for _, phrase, _ in run for w in phrase.split() for s in stem_forms(w)}
-        made = [a + b + c for a in initials[0] for b in initials[1] for c in initials[2]]
-        made = [w for w in made if re.fullmatch(r"[\u4e00-\u9fff]{3}", w) and _not_glossed_otherwise(lexicon, w, meant)]
-        if made:
-            out.append((" ".join(phrase for _, phrase, _ in run), made))
     return out

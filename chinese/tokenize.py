@@ -45,12 +45,6 @@ def _jieba():
     return jieba
 
 
-def is_word(text: str) -> bool:
-    """Whether jieba's dictionary lists the text as a word (电费 yes; 学城, the middle of
-    科学城, no)."""
-    return _jieba().dt.FREQ.get(text, 0) > 0
-
-
 def _keep(token: str) -> bool:
     return bool(_WORDLIKE.search(token)) and token not in STOPWORDS
 

@@ -10,11 +10,11 @@ communities", 示范 and 样板 share passages with 垃圾 and 社区, 塑造 do
 candidate scores by how many of the other phrases have a translation in a chunk with
 it; the dictionary's order breaks ties.
 
-Two adjacent English words are also tried as the compound their one-character
-translations make ("electricity costs" -> 电 + 费 = 电费, a word no gloss of either names;
-``chinese.bilingual.compounds``), and three adjacent phrases as the abbreviation of
-their translations' first characters ("Sci-Tech Innovation Board" -> 科技 + 创新 + 板 =
-科创板; ``chinese.bilingual.abbreviations``), kept like any candidate when the reports use it.
+Tried and dropped, because switched off no held-out question changed (``python -m
+benchmarks.ablate``; docs/log.md, "The learned gate"): two adjacent English words as the
+compound of their one-character translations (电 + 费 = 电费), three phrases as the
+abbreviation of their translations (科技 + 创新 + 板 = 科创板), and English clippings written
+out (sci, tech).
 
 Tried and dropped: the same round trip for Chinese question words the reports never
 use (国外 -> "overseas" -> 海外). It fixed one of our paraphrases and broke another, and
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from chinese.bilingual import abbreviations, chinese_candidates, compounds
+from chinese.bilingual import chinese_candidates
 from chinese.tokenize import char_bigrams
 
 MAX_CANDIDATES = 40     # per phrase, in dictionary order, looked up in the index
@@ -48,8 +48,6 @@ class Bridge:
 def bridge(text: str, store) -> list[Bridge]:
     looked_up = chinese_candidates(text)
     phrases = [(p, [c for c in dict.fromkeys(cands) if len(c) >= 2][:MAX_CANDIDATES]) for p, cands in looked_up]
-    translated = {c for _, cands in looked_up for c in cands}
-    phrases += [(p, [c for c in made if c not in translated]) for p, made in compounds(text) + abbreviations(text)]
     postings = store.term_chunks(list({c for _, cands in phrases for c in cands}))
     as_bigrams = _bigram_runs([c for c, chunks in postings.items() if not chunks], store)
     postings.update({c: chunks for c, (_, chunks) in as_bigrams.items()})

@@ -61,6 +61,24 @@ def retriever(seed_index, embedder):
     return Retriever(seed_index, embedder=embedder)
 
 
+class AlwaysAnswer:
+    """A gate that always answers: for tests of what the reader quotes, apart from the
+    gate's decision (which the benchmarks measure)."""
+
+    def run(self, question, hits, relevance, candidates, weights):
+        from retriever.gate import Decision, features
+
+        return Decision(answer=True, p_answer=1.0, features=features(question, hits, relevance, candidates, weights))
+
+
+@pytest.fixture(scope="session")
+def answering(seed_index, embedder):
+    """The seed index's retriever with a gate that always answers."""
+    from retriever.service import Retriever
+
+    return Retriever(seed_index, embedder=embedder, gate=AlwaysAnswer())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
