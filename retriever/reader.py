@@ -10,7 +10,7 @@ its reply from the same passages once the gate has said "answer".
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from . import extract
@@ -26,7 +26,6 @@ class Context:
     relevance: object                      # abstain.Relevance (its ``sentence`` is set by ``run``)
     query_vector: object = None            # the question's embedding, if the search made one
     already_said: str = ""                 # a sentence an earlier answer quoted (follow-ups): not again
-    extra: dict = field(default_factory=dict)
 
 
 class Reader(Protocol):
