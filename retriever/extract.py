@@ -6,7 +6,7 @@ character bigrams (which survive paraphrase better than words), by its passage's
 and by whether it holds what the question asks for (a number for 多少/几, a date for
 何时: ``question.wanted_answer``); it is read with its report's title, which every
 sentence of the report is about. A section's heading leads in to a sentence under it.
-For an English question the sentences that were embedded for the abstention check are
+For an English question the sentences that were embedded for the gate's cosine are
 then reordered by how close each is to the question (``prefer_closest``).
 """
 from __future__ import annotations
@@ -18,12 +18,11 @@ from chinese.clean import bracket_readings, fold_for_matching
 from chinese.sentences import sentence_spans
 from index.records import SECTION_SEP
 
+from .config import (COSINE_WEIGHT_ENGLISH, MAX_ANSWER_CHARS, MAX_SENTENCES, MIN_SENTENCE_CHARS,
+                     READ_PASSAGES, SENTENCE_CHECK)
 from .keyspan import KeySpanFinder
 from .question import Question, has_wanted
 from .records import Hit
-
-from .config import (COSINE_WEIGHT_ENGLISH, MAX_ANSWER_CHARS, MAX_SENTENCES, MIN_SENTENCE_CHARS,
-                     READ_PASSAGES, SENTENCE_CHECK)
 
 
 @dataclass

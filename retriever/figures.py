@@ -13,7 +13,7 @@ that, a word CC-CEDICT glosses the same way (几个**钟头** -> 最短仅8.5个
 
 In:  the question's folded text (Simplified, lower case). Out: the counted words
 (``counted_words``), and the text around the first figure the passages give for them
-(``giving_figure``: "" if none, and the answer is vetoed; else the answer quotes it).
+(``giving_figure``: "" if none, a signal the gate weighs; else the answer quotes it).
 Questions whose counted thing cannot be found (多久一次, 排名第几, 减税多少) are not judged.
 Only Chinese questions: an English question's focus is checked by ``retriever.focus``.
 Measured: docs/log.md, "Abstention thresholds".

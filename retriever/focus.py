@@ -8,10 +8,10 @@ growth rate"; ``residents`` in "how many new residents moved ..."); a passage sp
 when one of its Chinese words has the word among its CC-CEDICT glosses (预算 "budget"),
 or when it contains the English word itself.
 
-The same phrase decides the other way too: "How many foreign-funded enterprises has the
+The same phrase finds the sentence to quote: "How many foreign-funded enterprises has the
 district attracted?" is answered by 累计引进外资企业3500多家, a number whose neighbours are
-glossed with the words counted, however low its sentence cosine (0.754, under the English
-threshold as some unanswerable questions are).
+glossed with the words counted (``extract.prefer_figure``). It no longer answers a question
+by itself: as a feature of the gate it earned no place (docs/log.md, "The learned gate").
 
 In:  the English question's text. Out: its focus words (``focus_words``), and of those,
 the ones a passage never mentions (``missing_in``); what a "how many" question counts
