@@ -61,22 +61,14 @@ def retriever(seed_index, embedder):
     return Retriever(seed_index, embedder=embedder)
 
 
-class AlwaysAnswer:
-    """A gate that always answers: for tests of what the reader quotes, apart from the
-    gate's decision (which the benchmarks measure)."""
-
-    def run(self, question, hits, relevance, candidates, weights):
-        from retriever.gate import Decision, features
-
-        return Decision(answer=True, p_answer=1.0, features=features(question, hits, relevance, candidates, weights))
-
-
 @pytest.fixture(scope="session")
 def answering(seed_index, embedder):
-    """The seed index's retriever with a gate that always answers."""
+    """The seed index's retriever with a gate that always answers: for tests of what the
+    reader quotes, apart from the gate's decision (which the benchmarks measure)."""
+    from benchmarks.fit_gate import Recorder
     from retriever.service import Retriever
 
-    return Retriever(seed_index, embedder=embedder, gate=AlwaysAnswer())
+    return Retriever(seed_index, embedder=embedder, gate=Recorder())
 
 
 def free_port() -> int:
