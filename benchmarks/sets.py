@@ -38,3 +38,15 @@ def _code_text() -> str:
 def in_code(question: str) -> bool:
     """The question (its first 30 characters) is written in the code or the tests."""
     return question.strip()[:30] in _code_text()
+
+
+# The library question set (benchmarks/library/questions.jsonl, written by
+# benchmarks.library.make_questions): split by a hash of the qid, 2 in 5 developed on, the
+# rest only reported. Fixed before any answer to it was seen (2026-12-07).
+LIBRARY_SET = "library/questions.jsonl"
+
+
+def library_part(qid: str) -> str:
+    import hashlib
+
+    return "dev" if int(hashlib.sha1(qid.encode()).hexdigest(), 16) % 5 < 2 else "report"

@@ -36,6 +36,17 @@ class Document:
     cleaning: dict = field(default_factory=dict)   # what cleaning found (chinese.clean)
     ingested_at: str = ""
     chunk_count: int = 0
+    # The record (ingest.metadata): title, place, places, level, year, date, kind, speaker,
+    # read from the text; "edited": the fields a user set (python -m ingest --set), which
+    # win over what was read and survive re-ingests.
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def record(self) -> dict:
+        """What the report is, the user's corrections applied; from the title alone for a
+        document ingested before records existed."""
+        read = self.meta or _record_from_title(self.title)
+        return {**{k: v for k, v in read.items() if k != "edited"}, **read.get("edited", {})}
 
     @property
     def chars(self) -> int:
@@ -44,6 +55,12 @@ class Document:
     @property
     def file_name(self) -> str:
         return self.source.rsplit("/", 1)[-1]
+
+
+def _record_from_title(title: str) -> dict:
+    from ingest.metadata import read_metadata
+
+    return read_metadata([], title, "")
 
 
 @dataclass
@@ -57,6 +74,7 @@ class Chunk:
     text: str
     title: str = ""          # the document's title
     id: int | None = None    # assigned by the store; also the vector id
+    report: str = ""         # its document as citations name it: title · place · year
     # Spans of ``text``, its sentences grouped (ingest.chunking.piece_spans), each embedded
     # on its own; empty: the chunk is its own single piece (so it is when read back).
     pieces: list[tuple[int, int]] = field(default_factory=list)

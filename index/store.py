@@ -27,6 +27,7 @@ Why this shape:
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import re
@@ -35,12 +36,15 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Collection, Optional
 
 import numpy as np
 
 from .records import Chunk, Document, IndexInfo
 
-SCHEMA_VERSION = 3   # 3 added pieces; a version 2 index is upgraded in place (_add_pieces)
+Within = Optional[Collection[str]]   # a scope: these documents' ids; None: the whole library
+
+SCHEMA_VERSION = 4   # 3 added pieces, 4 documents' records (meta); older ones are upgraded in place
 DB_NAME = "index.sqlite"
 
 # A chunk's pieces: spans of its text (its sentences, grouped: ingest.chunking.piece_spans),
@@ -65,7 +69,8 @@ CREATE TABLE IF NOT EXISTS documents (
     content_hash TEXT NOT NULL,
     text TEXT NOT NULL,
     cleaning TEXT NOT NULL,
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS documents_by_hash ON documents(content_hash);
 CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source);
@@ -199,14 +204,16 @@ class IndexStore:
         conn = self._conn()
         conn.execute("PRAGMA quick_check").fetchone()
         row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if row is not None and int(row[0]) == 2:
-            self._add_pieces()
+        if row is not None and int(row[0]) in (2, 3):
+            self._upgrade()
         elif row is None or int(row[0]) != SCHEMA_VERSION:
             raise IndexError_(f"the index in {self.data_dir} has an unknown format. {REPAIR_HINT}")
 
-    def _add_pieces(self) -> None:
+    def _upgrade(self) -> None:
         """Upgrade a version 2 index: each chunk becomes its own single piece (same text,
-        same vector: nothing to embed). ``--rebuild`` gives it finer pieces."""
+        same vector: nothing to embed; ``--rebuild`` gives it finer pieces). Version 3: the
+        documents get an empty record (``meta``), read again from their text by the next
+        ``--rebuild``; until then ``Document.record`` reads it from the title."""
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -214,12 +221,15 @@ class IndexStore:
             raise IndexError_(f"the index in {self.data_dir} is in an older format and could not be "
                               f"upgraded ({exc}). {REPAIR_HINT}") from None
         try:
-            if conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == "2":
+            version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0]
+            if version == "2":
                 for statement in PIECES_SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute("INSERT INTO pieces (chunk_id, piece_start, piece_end, text_hash)"
                              " SELECT id, 0, length(text), text_hash FROM chunks")
+            if version in ("2", "3"):
+                conn.execute("ALTER TABLE documents ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
             conn.execute("COMMIT")
         except BaseException:
@@ -249,13 +259,14 @@ class IndexStore:
     def documents(self) -> list[Document]:
         rows = self._conn().execute(
             "SELECT d.doc_id, title, source, origin, content_hash, text, cleaning, ingested_at,"
-            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) FROM documents d ORDER BY ingested_at, doc_id")
+            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id), meta FROM documents d"
+            " ORDER BY ingested_at, doc_id")
         return [_document(r) for r in rows]
 
     def document(self, doc_id: str) -> Document | None:
         row = self._conn().execute(
             "SELECT doc_id, title, source, origin, content_hash, text, cleaning, ingested_at,"
-            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) FROM documents d WHERE doc_id=?",
+            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id), meta FROM documents d WHERE doc_id=?",
             (doc_id,)).fetchone()
         return _document(row) if row else None
 
@@ -277,19 +288,22 @@ class IndexStore:
             f"{_CHUNK_ROWS} WHERE c.doc_id=? ORDER BY ord", (doc_id,))
         return [_chunk(r) for r in rows]
 
-    def folded_text(self) -> str:
-        """All chunk texts, folded for matching (Simplified, lower case), one string,
-        cached per generation: answers "does the corpus ever mention X?" in a millisecond."""
+    def folded_text(self, within: Within = None) -> str:
+        """The chunk texts (of ``within``'s documents, or all), folded for matching
+        (Simplified, lower case), one string, cached per generation and document: answers
+        "does the library (or this report) ever mention X?" in a millisecond."""
         from chinese.clean import fold_for_matching
 
         generation = self.generation
         cached = getattr(self, "_folded", None)
-        if cached and cached[0] == generation:
-            return cached[1]
-        rows = self._conn().execute(_CHUNK_ROWS)
-        text = fold_for_matching("\n".join(_chunk(r).matching_text for r in rows))
-        self._folded = (generation, text)
-        return text
+        if not cached or cached[0] != generation:
+            by_doc: dict[str, list[str]] = {}
+            for r in self._conn().execute(_CHUNK_ROWS + " ORDER BY c.doc_id, ord"):
+                chunk = _chunk(r)
+                by_doc.setdefault(chunk.doc_id, []).append(chunk.matching_text)
+            cached = self._folded = (generation, {d: fold_for_matching("\n".join(t)) for d, t in by_doc.items()})
+        texts = cached[1]
+        return "\n".join(texts[d] for d in (texts if within is None else within) if d in texts)
 
     def all_chunk_terms(self) -> tuple[int, list[tuple[int, str]]]:
         """(generation, [(chunk id, its keyword terms, space-separated)]) from one snapshot."""
@@ -311,26 +325,36 @@ class IndexStore:
             found.update(r[0] for r in rows)
         return found
 
-    def keyword_search(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
+    def keyword_search(self, terms: list[str], limit: int, within: Within = None) -> list[tuple[int, float]]:
         """BM25 over the keyword index: [(chunk id, score)], best first, score > 0.
+        ``within``: only the chunks of these documents (a question's scope).
 
         Each term is quoted, so nothing in a question can act as FTS5 syntax."""
         if not terms:
             return []
         query = " OR ".join(fts_phrase(t) for t in terms)
+        join, where, args = _within_sql(within)
         rows = self._conn().execute(
-            "SELECT rowid, -bm25(chunk_terms) FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms) LIMIT ?",
-            (query, limit))
+            f"SELECT chunk_terms.rowid, -bm25(chunk_terms) FROM chunk_terms{join} WHERE chunk_terms MATCH ?{where}"
+            " ORDER BY bm25(chunk_terms) LIMIT ?", (query, *args, limit))
         return [(int(r[0]), float(r[1])) for r in rows]
 
-    def term_document_frequency(self, terms: list[str]) -> dict[str, int]:
-        """How many chunks contain each term (for weighting question terms)."""
+    def term_document_frequency(self, terms: list[str], within: Within = None) -> dict[str, int]:
+        """How many chunks (of ``within``'s documents, or all) contain each term."""
         conn = self._conn()
+        join, where, args = _within_sql(within)
         out = {}
         for t in terms:
-            out[t] = conn.execute("SELECT count(*) FROM chunk_terms WHERE chunk_terms MATCH ?",
-                                  (fts_phrase(t),)).fetchone()[0]
+            out[t] = conn.execute(f"SELECT count(*) FROM chunk_terms{join} WHERE chunk_terms MATCH ?{where}",
+                                  (fts_phrase(t), *args)).fetchone()[0]
         return out
+
+    def chunk_count(self, within: Within = None) -> int:
+        if within is None:
+            return self.info().chunks
+        marks = ",".join("?" * len(within))
+        return self._conn().execute(f"SELECT count(*) FROM chunks WHERE doc_id IN ({marks})",
+                                    list(within)).fetchone()[0]
 
     def term_chunks(self, terms: list[str]) -> dict[str, set[int]]:
         """The ids of the chunks that contain each term (to see which terms occur together)."""
@@ -441,20 +465,20 @@ class IndexStore:
                 out[chunk_id] = cosine
         return out
 
-    def vector_search(self, query: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def vector_search(self, query: np.ndarray, limit: int, within: Within = None) -> list[tuple[int, float]]:
         _, index = self.vector_index()
         if index.ntotal == 0:
             return []
-        scores, ids = index.search(query.reshape(1, -1).astype(np.float32), min(limit, index.ntotal))
+        scores, ids = self._search(index, query, min(limit, index.ntotal), within, "chunks")
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    def piece_search(self, query: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def piece_search(self, query: np.ndarray, limit: int, within: Within = None) -> list[tuple[int, float]]:
         """Chunks ranked by their closest piece: [(chunk id, best piece cosine)]."""
         _, index = self.vector_index("pieces")
         if index.ntotal == 0:
             return []
         # A chunk has a few pieces; four times as many pieces fill the list of chunks.
-        scores, ids = index.search(query.reshape(1, -1).astype(np.float32), min(4 * limit, index.ntotal))
+        scores, ids = self._search(index, query, min(4 * limit, index.ntotal), within, "pieces")
         owners = self._piece_owners()
         best: dict[int, float] = {}
         for piece_id, score in zip(ids[0], scores[0]):
@@ -462,6 +486,22 @@ class IndexStore:
             if chunk_id is not None and chunk_id not in best:   # best first: the first is the max
                 best[chunk_id] = float(score)
         return list(best.items())[:limit]
+
+    def _search(self, index, query: np.ndarray, limit: int, within: Within, table: str):
+        """FAISS search, restricted to ``within``'s documents by an id selector."""
+        query = query.reshape(1, -1).astype(np.float32)
+        if within is None:
+            return index.search(query, limit)
+        marks = ",".join("?" * len(within))
+        sql = ("SELECT id FROM chunks WHERE doc_id IN ({})" if table == "chunks" else
+               "SELECT p.id FROM pieces p JOIN chunks c ON c.id = p.chunk_id WHERE c.doc_id IN ({})")
+        ids = np.array([r[0] for r in self._conn().execute(sql.format(marks), list(within))], dtype=np.int64)
+        if len(ids) == 0:
+            return np.zeros((1, 0)), np.zeros((1, 0), dtype=np.int64)
+        import faiss
+
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+        return index.search(query, min(limit, len(ids)), params=params)
 
     def piece_cosines(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Each given chunk's closest piece's cosine with the query."""
@@ -478,6 +518,19 @@ class IndexStore:
         return out
 
     # ------------------------------------------------------------------ writing
+    def set_record(self, doc_id: str, edits: dict) -> None:
+        """A user's corrections of a document's record (empty value: back to what was read).
+        Kept under ``meta["edited"]``; a changed place also becomes the places it answers to."""
+        doc = self.document(doc_id)
+        meta = dict(doc.meta or doc.record)
+        edited = {**meta.get("edited", {}), **edits}
+        edited = {k: v for k, v in edited.items() if v not in ("", None) and k != "places"}
+        if "place" in edited:
+            edited["places"] = [edited["place"]] + [p for p in meta.get("places", []) if p != edited["place"]]
+        meta["edited"] = edited
+        with self.writer(self.model, None) as w:
+            w.set_record(doc_id, meta)
+
     @contextmanager
     def writer(self, model: str, dim: int | None, replace_all: bool = False):
         """One atomic write: ``with store.writer(model, dim) as w: w.add(...)``.
@@ -532,9 +585,10 @@ class _Writer:
         """Insert (or replace) a document with its chunks, their terms and any new vectors."""
         self.remove_document(doc.doc_id)
         self.conn.execute(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
             (doc.doc_id, doc.title, doc.source, doc.origin, doc.content_hash, doc.text,
-             json.dumps(doc.cleaning, ensure_ascii=False), doc.ingested_at or time.strftime("%Y-%m-%d %H:%M:%S")))
+             json.dumps(doc.cleaning, ensure_ascii=False), doc.ingested_at or time.strftime("%Y-%m-%d %H:%M:%S"),
+             json.dumps(doc.meta, ensure_ascii=False)))
         for chunk, chunk_terms in zip(chunks, terms):
             text_hash = sha256_text(chunk.text)
             cur = self.conn.execute(
@@ -579,24 +633,48 @@ class _Writer:
         self.changed |= gone
         return gone
 
+    def set_record(self, doc_id: str, meta: dict) -> None:
+        """Replace a document's record (``Document.meta``); its title follows the record's."""
+        title = meta.get("edited", {}).get("title") or meta.get("title", "")
+        self.conn.execute("UPDATE documents SET meta=?, title=COALESCE(NULLIF(?, ''), title) WHERE doc_id=?",
+                          (json.dumps(meta, ensure_ascii=False), title, doc_id))
+        self.changed = True
+
     def move_document(self, doc_id: str, source: str) -> None:
         """A file was renamed: same content, new path; nothing to re-embed."""
         self.conn.execute("UPDATE documents SET source=? WHERE doc_id=?", (source, doc_id))
         self.changed = True
 
 
+def _within_sql(within) -> tuple[str, str, list]:
+    """(join, condition, arguments) restricting chunk_terms to a scope's documents (None:
+    the whole library). A join: ``rowid IN (subquery)`` costs FTS5 ten times as much."""
+    if within is None:
+        return "", "", []
+    marks = ",".join("?" * len(within))
+    return (" JOIN chunks ON chunks.id = chunk_terms.rowid", f" AND chunks.doc_id IN ({marks})", list(within))
+
+
 def _document(r) -> Document:
     return Document(doc_id=r[0], title=r[1], source=r[2], origin=r[3], content_hash=r[4], text=r[5],
-                    cleaning=json.loads(r[6]), ingested_at=r[7], chunk_count=r[8])
+                    cleaning=json.loads(r[6]), ingested_at=r[7], chunk_count=r[8], meta=json.loads(r[9]))
 
 
-_CHUNK_ROWS = ("SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title"
+_CHUNK_ROWS = ("SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title, d.meta"
                " FROM chunks c JOIN documents d USING (doc_id)")
 
 
 def _chunk(r) -> Chunk:
     return Chunk(id=r[0], doc_id=r[1], ord=r[2], paragraph=r[3], section=r[4], start=r[5], end=r[6],
-                 text=r[7], title=r[8])
+                 text=r[7], title=r[8], report=_report_label(r[8], r[9]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _report_label(title: str, meta: str) -> str:
+    """title · place · year of a chunk's document, as citations show it."""
+    from ingest.metadata import shown
+
+    return shown(Document("", title, "", "", "", "", meta=json.loads(meta)).record)
 
 
 def _stored_cosine(index, vector_id: int, query: np.ndarray) -> float | None:

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import settings
 from embedding.model import Embedder
-from index import IndexError_, IndexStore
+from index import IndexError_, IndexStore, IngestLock
 from index.store import faiss_patterns
 
 from .loaders import Limits
+from .metadata import FIELDS, shown
 from .pipeline import IngestOptions, Ingestor, IngestSummary
 
 
@@ -33,11 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jsonl", type=Path, metavar="FILE",
                         help='ingest a pre-split corpus: one {"doc_id","title","text"} per line')
     parser.add_argument("--rebuild", action="store_true",
-                        help="start over: re-read, re-clean, re-chunk everything, replacing the whole index in "
-                             "one step (the old one stays usable until then); text already embedded by the same "
-                             "model is not embedded again. Also the repair for a damaged index")
+                        help="start over: re-read, re-clean, re-chunk every document the library holds (uploads "
+                             "included, each from its stored file, or from the indexed text if the file is gone) "
+                             "and the PATHs, replacing the whole index in one step (the old one stays usable until "
+                             "then); text already embedded by the same model is not embedded again. Also the "
+                             "repair for a damaged index")
     parser.add_argument("--remove", nargs="+", metavar="DOC", help="remove documents (doc id or file name)")
-    parser.add_argument("--list", action="store_true", help="list the documents in the index")
+    parser.add_argument("--list", action="store_true", help="list the documents in the index, with their records")
+    parser.add_argument("--set", nargs="+", metavar=("DOC", "KEY=VALUE"),
+                        help="correct a document's record: --set DOC place=广东省 year=2025 (keys: "
+                             + ", ".join(FIELDS) + "; an empty value returns the field to what was read)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     parser.add_argument("--max-chars", type=int, default=None, help="chunk size limit in characters (default 300)")
     args = parser.parse_args(argv)
@@ -45,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.list:
             return _list(data_dir, args.json)
+        if args.set:
+            return _set_record(data_dir, args.set[0], args.set[1:], args.json)
         if args.remove:
             return _report(_remove(data_dir, args.remove), data_dir, args.json)
         return _report(_ingest(data_dir, args), data_dir, args.json)
@@ -63,6 +71,8 @@ def _ingest(data_dir: Path, args) -> IngestSummary:
     if args.max_chars:
         options.max_chars = args.max_chars
     ingestor = Ingestor(data_dir, Embedder(), options, progress=_Progress(quiet=args.json))
+    if args.rebuild:      # every document the library holds, uploads included, and what is named
+        return ingestor.rebuild(args.paths or ([] if args.jsonl else [settings.DEFAULT_CORPUS]), args.jsonl)
     if args.jsonl:
         return ingestor.ingest_jsonl(args.jsonl)
     return ingestor.ingest_paths(args.paths or [settings.DEFAULT_CORPUS])
@@ -89,13 +99,37 @@ def _set_aside_if_damaged(data_dir: Path) -> None:
 
 def _remove(data_dir: Path, names: list[str]) -> IngestSummary:
     store = IndexStore(data_dir)
-    docs = store.documents()
-    ids = []
-    for name in names:
-        match = [d.doc_id for d in docs if name in (d.doc_id, d.file_name, d.source)]
-        ids.extend(match or [name])
+    ids = [getattr(find_document(store, name), "doc_id", name) for name in names]
     store.close()
     return Ingestor(data_dir, Embedder(store.model or None)).remove(ids)
+
+
+def find_document(store: IndexStore, name: str):
+    """A document by its id, file name or path."""
+    return next((d for d in store.documents() if name in (d.doc_id, d.file_name, d.source)), None)
+
+
+def _set_record(data_dir: Path, name: str, pairs: list[str], as_json: bool) -> int:
+    store = IndexStore(data_dir)
+    doc = find_document(store, name)
+    if doc is None:
+        print(f"error: no document '{name}' in the index (see python -m ingest --list)", file=sys.stderr)
+        return 2
+    try:
+        edits = dict(pair.split("=", 1) for pair in pairs)
+    except ValueError:
+        print("error: give fields as KEY=VALUE, e.g. place=广东省", file=sys.stderr)
+        return 2
+    unknown = sorted(set(edits) - set(FIELDS))
+    if unknown or not edits:
+        print(f"error: unknown field {', '.join(unknown) or '(none given)'}; fields: {', '.join(FIELDS)}",
+              file=sys.stderr)
+        return 2
+    with IngestLock(data_dir):
+        store.set_record(doc.doc_id, edits)
+    record = store.document(doc.doc_id).record
+    print(json.dumps(record, ensure_ascii=False) if as_json else f"{doc.doc_id}: {shown(record)}  {record}")
+    return 0
 
 
 def _list(data_dir: Path, as_json: bool) -> int:
@@ -104,14 +138,16 @@ def _list(data_dir: Path, as_json: bool) -> int:
     if as_json:
         print(json.dumps([{"doc_id": d.doc_id, "title": d.title, "file": d.source, "origin": d.origin,
                            "chunks": d.chunk_count, "chars": d.chars, "ingested_at": d.ingested_at,
-                           "cleaning": d.cleaning} for d in docs], ensure_ascii=False, indent=1))
+                           "record": d.record, "cleaning": d.cleaning} for d in docs], ensure_ascii=False, indent=1))
         return 0
     info = store.info()
     print(f"{info.documents} documents, {info.chunks} chunks in {data_dir} (model: {info.model or '-'})")
     for d in docs:
         debris = d.cleaning.get("pinyin_removed", 0), d.cleaning.get("mojibake_count", 0)
         print(f"  {d.doc_id:<40} {d.chunk_count:>5} chunks {d.chars:>8} chars  {d.ingested_at}  "
-              f"{d.file_name}  [pinyin removed {debris[0]}, mojibake {debris[1]}]")
+              f"{d.file_name}  [pinyin removed {debris[0]}, mojibake {debris[1]}]\n"
+              f"      {shown(d.record)}  ({d.record.get('level') or '-'}, {d.record.get('kind') or '-'}, "
+              f"{d.record.get('date') or '-'})")
     return 0
 
 

@@ -29,6 +29,7 @@ from index.store import sha256_text
 
 from .chunking import DEFAULT_MAX_CHARS, chunk_paragraphs, piece_spans
 from .loaders import SUPPORTED, Block, Limits, LoadedFile, UnreadableFile, display_stem, load
+from .metadata import is_debris, read_metadata, split_front_matter
 from .structure import structure
 
 
@@ -97,10 +98,22 @@ def make_doc_id(name: str, taken: set[str]) -> str:
 
 
 def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int, pieces: bool = True) -> list[Chunk]:
-    """Clean, structure and chunk; fills ``doc.text`` and ``doc.cleaning``."""
-    structured = structure(loaded)
+    """Read the record, clean, structure and chunk; fills ``doc.meta``, ``doc.title``,
+    ``doc.text`` and ``doc.cleaning``. The front matter (title line, date line, page
+    furniture) and photo captions become the record or go: they are not content."""
+    front, start = split_front_matter([b.text for b in loaded.blocks])
+    body = [b for b in loaded.blocks[start:] if not is_debris(b.text)]
+    opening = "\n".join(b.text for b in body[:3])
+    edited = doc.meta.get("edited", {})
+    doc.meta = read_metadata(front, loaded.title, Path(doc.source).name, opening)
+    if edited:
+        doc.meta["edited"] = edited
+    doc.title = doc.record.get("title") or loaded.title
+    dropped = len(loaded.blocks) - start - len(body)
+    structured = structure(LoadedFile(title=loaded.title, blocks=body, encoding=loaded.encoding))
     doc.text = structured.text
     doc.cleaning = structured.report.as_dict()
+    doc.cleaning.update(front_matter_lines=start, debris_lines=dropped)
     return [Chunk(doc_id=doc.doc_id, ord=i, paragraph=c.paragraph, section=c.section_path,
                   start=c.start, end=c.end, text=c.text,
                   title=doc.title, pieces=piece_spans(c.text) if pieces else [])
@@ -130,7 +143,7 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path], list[dict]]
             files.append(path)
         else:
             skipped.append({"file": str(path), "reason": "no such file or folder", "kind": "error"})
-    return files, folders, skipped
+    return list(dict.fromkeys(files)), folders, skipped
 
 
 class Ingestor:
@@ -151,6 +164,14 @@ class Ingestor:
         with IngestLock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
             return self._run(lambda store, summary: self._plan_jsonl(store, Path(jsonl).resolve(), summary))
 
+    def rebuild(self, paths: list[Path] = (), jsonl: Path | None = None) -> IngestSummary:
+        """Rebuild every document the library holds, plus ``paths`` / ``jsonl``: each from
+        its stored file (uploads included), or, when that file is gone, from the text the
+        index keeps. Nothing is lost; user corrections of records stay."""
+        self.options.rebuild = True
+        with IngestLock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
+            return self._run(lambda store, summary: self._plan_rebuild(store, list(paths), jsonl, summary))
+
     def remove(self, doc_ids: list[str]) -> IngestSummary:
         with IngestLock(self.data_dir):
             summary, started = IngestSummary(), time.perf_counter()
@@ -166,10 +187,19 @@ class Ingestor:
             return summary
 
     # -- the common run -------------------------------------------------------------
+    def _edits(self, store_key: tuple[str, str]) -> dict:
+        """The fields a user corrected in the record of the document at this path or with
+        these bytes, before this ingest (kept through updates and rebuilds)."""
+        return self._old_edits.get(store_key[0]) or self._old_edits.get(store_key[1]) or {}
+
     def _run(self, plan) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
         store = IndexStore(self.data_dir, create=True)
+        self._old_edits = {}
+        for doc in store.documents():
+            if doc.meta.get("edited"):
+                self._old_edits[doc.source] = self._old_edits[doc.content_hash] = doc.meta["edited"]
         pending, removals, moves = plan(store, summary)
         terms = {id(item): [chunk_terms(c) for c in item.chunks] for item in pending}
         vectors = self._embed(store, pending, summary)
@@ -212,6 +242,33 @@ class Ingestor:
         return dict(zip(hashes, matrix))
 
     # -- planning: what changed ------------------------------------------------------
+    def _plan_rebuild(self, store: IndexStore, paths: list[Path], jsonl: Path | None, summary: IngestSummary):
+        old = store.documents()
+        uploads = self.data_dir / "uploads"
+        files = paths + [Path(d.source) for d in old if d.origin != "jsonl" and Path(d.source).exists()]
+        pending, _, _ = self._plan_files(store, files + ([uploads] if uploads.is_dir() else []), summary)
+        jsonl_files = {Path(d.source) for d in old if d.origin == "jsonl"} | ({Path(jsonl).resolve()} if jsonl else set())
+        for source in sorted(p for p in jsonl_files if p.exists()):
+            pending += self._plan_jsonl(store, source, summary)[0]
+        rebuilt = {p.document.source for p in pending}
+        taken = {p.document.doc_id for p in pending}
+        for doc in old:                   # its file is gone: from the text the index keeps
+            if doc.source not in rebuilt and doc.doc_id not in taken:
+                pending.append(self._from_stored_text(doc))
+        for item in pending:
+            item.replaces = item.document.doc_id in {d.doc_id for d in old}
+        return pending, [], []
+
+    def _from_stored_text(self, old: Document) -> _Pending:
+        doc = Document(doc_id=old.doc_id, title=old.title, source=old.source, origin=old.origin,
+                       content_hash=old.content_hash, text="", meta={"edited": old.meta.get("edited", {})})
+        blocks = [Block(p) for p in old.text.splitlines() if p.strip()]
+        chunks = build_chunks(doc, LoadedFile(title=old.title, blocks=blocks), self.options.max_chars,
+                              self.options.pieces)
+        doc.meta.update({k: v for k, v in old.meta.items() if k != "edited" and v})  # its front matter is gone
+        doc.title = doc.record.get("title") or old.title
+        return _Pending(doc, chunks, replaces=True)
+
     def _plan_files(self, store: IndexStore, paths: list[Path], summary: IngestSummary):
         files, folders, skipped = expand_paths(paths)
         summary.skipped.extend(skipped)
@@ -274,8 +331,10 @@ class Ingestor:
             summary.skip(str(path), str(exc))
             return None              # a known file stays indexed as it was: its path still exists
         doc_id = replaces or make_doc_id(display_stem(path), taken)
-        doc = Document(doc_id=doc_id, title=loaded.title, source=str(path), origin=self.options.origin,
-                       content_hash=digest, text="")
+        uploaded = path.is_relative_to((self.data_dir / "uploads").resolve())
+        doc = Document(doc_id=doc_id, title=loaded.title, source=str(path),
+                       origin="upload" if uploaded else self.options.origin,
+                       content_hash=digest, text="", meta={"edited": self._edits(store_key=(str(path), digest))})
         chunks = build_chunks(doc, loaded, self.options.max_chars, self.options.pieces)
         if not chunks:
             summary.skip(str(path), "no text found after cleaning")

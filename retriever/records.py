@@ -31,12 +31,13 @@ class Citation:
     sentences: list[str] = field(default_factory=list)      # the sentence(s) the answer used
     highlights: list[tuple[int, int]] = field(default_factory=list)  # spans of those in ``text``
     chunk_id: int | None = None
+    report: str = ""                 # the report: title · place · year (ingest.metadata.shown)
 
     def public(self) -> dict:
         """The JSON contract of ``python -m retriever ask --json`` and the /ask API."""
         return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "section": self.section,
                 "paragraph": self.paragraph, "text": self.text, "score": round(self.score, 4),
-                "sentences": self.sentences, "chunk_id": self.chunk_id}
+                "sentences": self.sentences, "chunk_id": self.chunk_id, "report": self.report}
 
 
 @dataclass

@@ -57,13 +57,14 @@ class HybridSearcher:
         return getattr(self._local, "vector", None)
 
     def search(self, question: Question, k: int = 5, exclude: set[int] | frozenset = frozenset(),
-               timing: dict | None = None) -> list[Hit]:
+               timing: dict | None = None, within=None) -> list[Hit]:
+        """``within``: the documents to search (a question's scope); None: all."""
         timing = timing if timing is not None else {}
         t0 = time.perf_counter()
         query_vector = self.embedder.embed_query(question.text)
         self._local.vector = query_vector
         t1 = time.perf_counter()
-        dense, lexical, glossed = self.rankings(question, query_vector)
+        dense, lexical, glossed = self.rankings(question, query_vector, within)
         t2 = time.perf_counter()
         fused = [(i, s) for i, s in self.config.fusion.fuse(dense, lexical, glossed) if i not in exclude]
         hits = self._hits(fused[: max(3 * k, 20)], dense, lexical, query_vector, question.language == "en")
@@ -75,15 +76,18 @@ class HybridSearcher:
         timing.update(embed_query=(t1 - t0) * 1000, search=(t2 - t1) * 1000, fuse=(t3 - t2) * 1000)
         return hits[:k]
 
-    def rankings(self, question: Question, query_vector) -> tuple[list, list, list | None]:
+    def rankings(self, question: Question, query_vector, within=None) -> tuple[list, list, list | None]:
         """The candidate lists before fusion, each [(chunk id, score)] best first: dense,
         keywords, and for English questions the glossed passages (else None)."""
         limit = self.config.candidates
-        keywords = self.store.keyword_search(question.terms + question.bigrams, limit)
+        keywords = self.store.keyword_search(question.terms + question.bigrams, limit, within)
         if question.language != "en":
-            return self.store.vector_search(query_vector, limit), keywords, None
-        return (self.store.piece_search(query_vector, limit), keywords,
-                self.glosses.search(topic_words(question.text), limit))
+            return self.store.vector_search(query_vector, limit, within), keywords, None
+        glossed = self.glosses.search(topic_words(question.text), limit if within is None else 4 * limit)
+        if within is not None:
+            chunks = self.store.chunks([i for i, _ in glossed])
+            glossed = [(i, s) for i, s in glossed if i in chunks and chunks[i].doc_id in within][:limit]
+        return self.store.piece_search(query_vector, limit, within), keywords, glossed
 
     def _hits(self, fused, dense, lexical, query_vector, by_piece: bool) -> list[Hit]:
         chunks = self.store.chunks([i for i, _ in fused])

@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 
 from chinese.bilingual import chinese_candidates
+from chinese.clean import fold_for_matching
 from chinese.script import to_simplified, to_traditional, with_digits
 from chinese.tokenize import person_names, query_terms
 from embedding.model import Embedder
 from index import IndexError_, IndexStore
+from ingest.metadata import shown as shown_record
 
 from . import extract
 from .abstain import measure
@@ -28,7 +30,9 @@ from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, parse_question, topic_words
 from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
+from .config import READ_PASSAGES
 from .router import Router
+from .scope import Filter, Scope, Scoper, without
 from .search import HybridSearcher, SearchConfig, idf
 
 MESSAGES = {
@@ -68,6 +72,21 @@ MESSAGES = {
         "zh-Hant": "這份報告沒有第{}部分，它只有{}個部分。",
         "en": "The report has no part {}; it has {} parts.",
     },
+    "missing_report": {
+        "zh-Hans": "库中没有这份报告：{}。请先导入它，或换一份报告提问。",
+        "zh-Hant": "庫中沒有這份報告：{}。請先導入它，或換一份報告提問。",
+        "en": "The library holds no such report: {}. Add it first, or ask about another report.",
+    },
+    "empty_scope": {
+        "zh-Hans": "所选范围内没有报告。",
+        "zh-Hant": "所選範圍內沒有報告。",
+        "en": "No report matches the chosen scope.",
+    },
+    "several_reports": {
+        "zh-Hans": "问题没有指明报告，以下是{}份报告各自的说法；指明报告（如“{}”）可得到单一答案。",
+        "zh-Hant": "問題沒有指明報告，以下是{}份報告各自的說法；指明報告（如「{}」）可得到單一答案。",
+        "en": "The question names no report; here is what each of {} reports says. Name one (e.g. {}) for a single answer.",
+    },
     "unknown": {
         "zh-Hans": "报告中没有提到：{}",
         "zh-Hant": "報告中沒有提到：{}",
@@ -97,6 +116,7 @@ class Retriever:
         self.searcher = HybridSearcher(self.store, self.embedder, config)
         # The stages after the search, each replaceable (README, "How a question is answered").
         self.router = Router(self.store)
+        self.scoper = Scoper(self.store)
         self.reader = reader or ExtractiveReader(self.embedder)
         self.gate = gate or LearnedGate.load()
 
@@ -115,21 +135,34 @@ class Retriever:
         gc.freeze()
 
     # ------------------------------------------------------------------ asking
-    def ask(self, question: str, k: int = 5, history: list[Turn] | None = None) -> Answer:
+    def ask(self, question: str, k: int = 5, history: list[Turn] | None = None, scope: Filter | None = None) -> Answer:
+        """``scope``: the reports the asker chose (None: the question's own scope, or all)."""
         started = time.perf_counter()
         timing: dict = {}
         resolution = resolve(question, history or [])
         parsed = self.prepare(resolution.text)
         shown = parse_question(question) if resolution.rewritten else parsed
-        hits = self.search(parsed, k=max(k, 10), exclude=resolution.exclude, timing=timing)
+        scoped = self.scoper.run(parsed, scope)
+        if scoped.missing or scoped.doc_ids == frozenset():
+            return self._out_of_scope(question, scoped, shown.language, started)
+        searched = parsed
+        if scoped.consumed:                  # 云南省……: within its report, the name says no more
+            rest = without(parsed.text, parsed.folded, scoped.consumed)
+            searched = self.prepare(rest) if rest != parsed.text else parsed
+        hits = self.search(searched, k=max(k, 10), exclude=resolution.exclude, timing=timing, within=scoped.doc_ids)
         if resolution.pinned is not None:    # "其中第二项……": the item pointed at answers first
             hits = self._pinned_first(hits, resolution.pinned)
         within = ""
         if resolution.within:                # "还有呢" after 三、未来工作设想's outline: more of that part
             in_part = [h for h in hits if part_of(h.chunk) == resolution.within]
             hits, within = (in_part, resolution.within) if in_part else (hits, "")
-        answer = self.compose(parsed, hits, k, language=shown.language, query_vector=self.searcher.last_query_vector,
-                              already_said=resolution.said, more=bool(resolution.exclude), within=within)
+        options = dict(language=shown.language, query_vector=self.searcher.last_query_vector,
+                       already_said=resolution.said, more=bool(resolution.exclude), within=within)
+        reports = [] if scoped.chosen or within or resolution.rewritten else self._reports_among(hits)
+        answer = (self._each_report(searched, hits, k, reports, options) if len(reports) > 1
+                  else self.compose(searched, hits, k, **options))
+        if scoped.unreported and not answer.abstained and not _speaks_of(answer, scoped.unreported):
+            answer = self._unreported(answer, scoped.unreported, hits, k)
         answer.question = question
         # In the asker's script: an item follow-up carries a sentence quoted from the report.
         answer.resolved_question = _in_script(resolution.text, shown.language) if resolution.rewritten else None
@@ -169,8 +202,49 @@ class Retriever:
             out += digits if found else [term]
         return list(dict.fromkeys(out))
 
-    def search(self, question: Question, k: int = 10, exclude=frozenset(), timing: dict | None = None) -> list[Hit]:
-        return self.searcher.search(question, k=k, exclude=exclude, timing=timing)
+    def search(self, question: Question, k: int = 10, exclude=frozenset(), timing: dict | None = None,
+               within=None) -> list[Hit]:
+        return self.searcher.search(question, k=k, exclude=exclude, timing=timing, within=within)
+
+    # ------------------------------------------------------------------ several reports
+    def _reports_among(self, hits: list[Hit]) -> list[str]:
+        """The reports (documents with a record: a place or a year) among the top hits, in
+        the order found: when there are several, each is asked on its own."""
+        records = self.scoper.records()
+        found = dict.fromkeys(h.chunk.doc_id for h in hits[:READ_PASSAGES])
+        return [d for d in found if records.get(d, {}).get("place") or records.get(d, {}).get("year")]
+
+    def _each_report(self, question: Question, hits: list[Hit], k: int, reports: list[str], options: dict) -> Answer:
+        """A question that names no report, with passages of several reports on top: each
+        report's passages go through the reader and the gate on their own. One report
+        answers: its answer. Several: each one's answer, its report named (a figure of one
+        report is never presented as the answer). None: the reports don't say."""
+        answers = [(d, self.compose(question, [h for h in hits if h.chunk.doc_id == d], k, **options))
+                   for d in reports]
+        answering = [(d, a) for d, a in answers if not a.abstained]
+        if not answering:
+            return self.compose(question, hits, k, **options)
+        if len(answering) == 1:
+            return answering[0][1]
+        records = self.scoper.records()
+        return _side_by_side([(shown_record(records[d]), a) for d, a in answering], options["language"])
+
+    def _unreported(self, answer: Answer, places: list[str], hits: list[Hit], k: int) -> Answer:
+        """北京市……是多少？ in a library with no report on Beijing, answered from passages
+        that never mention it: another report's figure. Declined, saying which is missing."""
+        declined = Answer(question=answer.question, answer=message("not_found", answer.language), abstained=True,
+                          language=answer.language, hits=hits, relevance=answer.relevance, decision=answer.decision)
+        declined.warnings.append(message("missing_report", answer.language).format(
+            _in_script("、".join(places), answer.language)))
+        declined.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
+        return declined
+
+    def _out_of_scope(self, question: str, scoped: Scope, language: str, started: float) -> Answer:
+        answer = Answer(question=question, answer="", abstained=True, language=language)
+        answer.answer = (message("missing_report", language).format(_in_script(scoped.missing, language))
+                         if scoped.missing else message("empty_scope", language))
+        answer.timing_ms["total"] = (time.perf_counter() - started) * 1000
+        return answer
 
     def _pinned_first(self, hits: list[Hit], chunk_id: int) -> list[Hit]:
         """The hits with that chunk first: found by the search, or fetched (it may have been
@@ -196,14 +270,18 @@ class Retriever:
         outlined, which every hit is in ("还有呢" after it asks for more of that part)."""
         started = time.perf_counter()
         answer = Answer(question=question.raw, answer="", abstained=False, language=language, hits=hits)
-        total = self.store.info().chunks
         if not hits:
             answer.abstained = True
-            answer.answer = message("empty_index" if total == 0 else "not_found", language)
+            answer.answer = message("empty_index" if self.store.info().chunks == 0 else "not_found", language)
             return answer
-        frequency = self.store.term_document_frequency(question.terms)
-        weights = {t: idf(frequency[t], max(1, total)) for t in question.terms}
-        relevance = answer.relevance = measure(question, hits, frequency, max(1, total), self.store.folded_text())
+        # The statistics the signals use (term frequencies, "never mentioned") are those of
+        # the reports the top passages come from, not of the whole library: a report added
+        # beside them changes nothing unless it is found (README, "Asking a library").
+        evidence = frozenset(h.chunk.doc_id for h in hits[:READ_PASSAGES])
+        total = max(1, self.store.chunk_count(evidence))
+        frequency = self.store.term_document_frequency(question.terms, evidence)
+        weights = {t: idf(frequency[t], total) for t in question.terms}
+        relevance = answer.relevance = measure(question, hits, frequency, total, self.store.folded_text(evidence))
         route = self.router.run(question, hits, relevance, already_said, more, within)
         if route.kind == "outline":          # 黄埔区未来有什么打算？: the part's sections, each cited
             self._write_outline(route.outline, hits, k, answer)
@@ -282,6 +360,45 @@ class Retriever:
                 answer.citations.append(_citation(extra, hit))
 
 
+def _speaks_of(answer: Answer, places: list[str]) -> bool:
+    """Whether a passage the answer quotes names one of the places (全称 or 简称)."""
+    from ingest.metadata import aliases
+
+    quoted = "".join(fold_for_matching(c.text) for c in answer.citations if c.sentences)
+    return any(a in quoted for p in places for a in aliases(p) if not a.isascii())
+
+
+def _side_by_side(answers: list[tuple[str, Answer]], language: str) -> Answer:
+    """One answer from several reports' answers: each report named, then its answer; the
+    [n] markers and citations renumbered in order."""
+    first = answers[0][1]
+    combined = Answer(question=first.question, answer="", abstained=False, language=language,
+                      hits=[h for _, a in answers for h in a.hits], decision=first.decision,
+                      relevance=first.relevance)
+    example = answers[0][0].split(" · ")[0]
+    lines = [message("several_reports", language).format(len(answers), _in_script(example, language))]
+    position = len(lines[0]) + 1
+    for label, answer in answers:
+        offset = len(combined.citations)
+        used = [c for c in answer.citations if f"[{c.n}]" in answer.answer]
+        text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", answer.answer)
+        head = f"{_in_script(label, language)}："
+        shift = position + len(head)
+        # Renumbering changes lengths: recompute each emphasised span by its text.
+        for a, b in answer.key_spans:
+            span = answer.answer[a:b]
+            at = text.find(span)
+            if at >= 0:
+                combined.key_spans.append((shift + at, shift + at + len(span)))
+        for c in used:
+            c.n += offset
+            combined.citations.append(c)
+        lines.append(head + text)
+        position += len(head) + len(text) + 1
+    combined.answer = "\n".join(lines)
+    return combined
+
+
 def _moved_first(hits: list[Hit], hit: Hit | None) -> list[Hit]:
     return hits if hit is None else [hit] + [h for h in hits if h is not hit]
 
@@ -308,4 +425,4 @@ def _in_script(text: str, language: str) -> str:
 def _citation(n: int, hit: Hit) -> Citation:
     c = hit.chunk
     return Citation(n=n, doc_id=c.doc_id, title=c.title, section=c.section, paragraph=c.paragraph,
-                    text=c.text, score=hit.score, chunk_id=c.id)
+                    text=c.text, score=hit.score, chunk_id=c.id, report=c.report)

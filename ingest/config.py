@@ -1,0 +1,44 @@
+"""Ingest's word lists and limits, each with where it comes from (README, "Configuration").
+
+The answer layer's values are in ``retriever/config.py``.
+"""
+from __future__ import annotations
+
+# --- front matter (ingest/frontmatter.py) --------------------------------------------------
+# Reports open with a salutation to the congress; what precedes it is the report's front
+# matter (title, the "——2026年1月28日在……会议上" line, the speaker, page furniture). All 29
+# reports of ../shared/reports/provinces-2026 have one within their first 25 lines.
+SALUTATION = r"^各位(?:人大)?(?:代表|委员|同志)(?:们)?[，,：:]?$"
+FRONT_MATTER_MAX_BLOCKS = 40          # the salutation is looked for this far, no further
+FRONT_MATTER_MAX_CHARS = 1500         # ... and within this many characters
+# Web page furniture, a whole line each (README of ../shared/reports: 下载/打印/【字号】):
+# the lines the 29 scraped reports carry before their title, not words of any report.
+FURNITURE_LINES = r"^(?:下载|打印|全屏|收藏|分享[：:]?|关闭|返回|首页|>|【字[号体][：:]?|加大|还原|减小|[大中小]|】|" \
+                  r"您的位置[：:]?|当前位置[：:]?|来源[：:].{0,20}|时间[：:].{0,25}|发布时间[：:].{0,25}|" \
+                  r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}[:时]\d{1,2}(?::\d{1,2}|分)?)?)$"
+# A photo caption: a line ending in a photographer's credit (本报记者 朱江 摄). Seen in 8 of
+# the 29 reports, always a line of its own.
+PHOTO_CAPTION = r"(?:记者|摄影|通讯员)[\s\S]{0,16}摄\s*[)）]?$"
+MAX_CAPTION_CHARS = 120
+
+# --- document records (ingest/metadata.py) -------------------------------------------------
+# Kinds of report, the most specific first; a title holding none is a 报告 of no known kind.
+REPORT_KINDS = ("政府工作报告", "施政报告", "改革工作报告", "工作报告", "报告")
+# Provincial-level places: the short name users write, the full name, the English name.
+# (Data, not tuning: the 34 provincial-level divisions.)
+PROVINCES = [
+    ("北京", "北京市", "Beijing"), ("天津", "天津市", "Tianjin"), ("上海", "上海市", "Shanghai"),
+    ("重庆", "重庆市", "Chongqing"), ("河北", "河北省", "Hebei"), ("山西", "山西省", "Shanxi"),
+    ("辽宁", "辽宁省", "Liaoning"), ("吉林", "吉林省", "Jilin"), ("黑龙江", "黑龙江省", "Heilongjiang"),
+    ("江苏", "江苏省", "Jiangsu"), ("浙江", "浙江省", "Zhejiang"), ("安徽", "安徽省", "Anhui"),
+    ("福建", "福建省", "Fujian"), ("江西", "江西省", "Jiangxi"), ("山东", "山东省", "Shandong"),
+    ("河南", "河南省", "Henan"), ("湖北", "湖北省", "Hubei"), ("湖南", "湖南省", "Hunan"),
+    ("广东", "广东省", "Guangdong"), ("海南", "海南省", "Hainan"), ("四川", "四川省", "Sichuan"),
+    ("贵州", "贵州省", "Guizhou"), ("云南", "云南省", "Yunnan"), ("陕西", "陕西省", "Shaanxi"),
+    ("甘肃", "甘肃省", "Gansu"), ("青海", "青海省", "Qinghai"), ("台湾", "台湾省", "Taiwan"),
+    ("内蒙古", "内蒙古自治区", "Inner Mongolia"), ("广西", "广西壮族自治区", "Guangxi"),
+    ("西藏", "西藏自治区", "Tibet"), ("宁夏", "宁夏回族自治区", "Ningxia"),
+    ("新疆", "新疆维吾尔自治区", "Xinjiang"), ("香港", "香港特别行政区", "Hong Kong"),
+    ("澳门", "澳门特别行政区", "Macao"),
+]
+MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")     # provincial level though called 市

@@ -1,0 +1,146 @@
+"""A report's record: what it is (title, place, year, date, kind), read from its own front
+matter and file name, and the front matter itself taken out of the searched text.
+
+Reports open with a front matter: web page furniture (下载/打印/【字号】), the title line,
+"——2026年1月28日在云南省第十四届人民代表大会第四次会议上", the speaker, a photo caption,
+then the salutation 各位代表：. None of it answers a question about the report's content,
+and the title line used to be found first for any question naming the report. So:
+- ``split_front_matter``: the lines before the salutation (found within the first lines)
+  become the record's source, not text; the salutation goes too;
+- ``is_debris``: furniture lines and photo captions are dropped wherever they stand;
+- ``read_metadata``: the record, from the front matter, the title and the file name.
+Every field can be corrected by the user (``python -m ingest --set DOC key=value``); the
+corrections are kept apart (``Document.meta["edited"]``) and survive re-ingests.
+"""
+from __future__ import annotations
+
+import re
+
+from chinese.script import to_simplified
+
+from . import config
+
+_SALUTATION = re.compile(config.SALUTATION)
+_FURNITURE = re.compile(config.FURNITURE_LINES)
+_CAPTION = re.compile(config.PHOTO_CAPTION)
+_DELIVERED = re.compile(r"(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月"
+                        r"(\d{1,2}|[一二三四五六七八九十]{1,3})日在(.{2,40}?)(?:上|$)")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|省|市|区|县|旗|州|盟)")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)年")
+_SPEAKER = re.compile(r"(?:省长|市长|区长|县长|主席|总理|行政长官)\s*([\u4e00-\u9fff·]{2,8})$")
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+FIELDS = ("title", "place", "level", "year", "date", "kind")
+
+
+def is_debris(text: str) -> bool:
+    """A line that is page furniture or a photo caption, not the report's words."""
+    text = text.strip()
+    return bool(_FURNITURE.match(text)) or (len(text) <= config.MAX_CAPTION_CHARS and bool(_CAPTION.search(text)))
+
+
+def split_front_matter(lines: list[str]) -> tuple[list[str], int]:
+    """(the front matter's lines, the index of the first body line). Without a salutation
+    near the top there is no front matter: only leading debris lines go."""
+    seen = 0
+    for i, line in enumerate(lines[:config.FRONT_MATTER_MAX_BLOCKS]):
+        if _SALUTATION.match(to_simplified(line.strip())):
+            return [x for x in lines[:i] if x.strip()], i + 1
+        seen += len(line)
+        if seen > config.FRONT_MATTER_MAX_CHARS:
+            break
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or is_debris(lines[start])):
+        start += 1
+    return [], start
+
+
+def read_metadata(front: list[str], title: str, file_name: str, opening: str = "") -> dict:
+    """title, place, level (国家/省/市/区), year (of the report), date (delivered), kind,
+    speaker: what the front matter, the loader's title and the file name say. ``opening``:
+    the first body lines, for a place the title does not name (我代表云南省人民政府)."""
+    lines = [to_simplified(x.strip()) for x in front if x.strip() and not is_debris(x)]
+    named = next((x for x in lines if "报告" in x and len(x) <= 40 and not _DELIVERED.search(x)), "")
+    if named and (_YEAR_IN_TITLE.search(named) or places_in(named) or "报告" not in to_simplified(title)):
+        title = named.strip("（）()")          # the report's own title line
+    title = title.strip()
+    simple = to_simplified(title)
+    delivered = next((m for x in lines if (m := _DELIVERED.search(x))), None)
+    date = _date(delivered) if delivered else ""
+    places = places_in(simple) or places_in(delivered.group(4) if delivered else "") \
+        or places_in(to_simplified(file_name)) or _province_in(to_simplified(opening))
+    year = _YEAR_IN_TITLE.search(simple) or _YEAR_IN_TITLE.search(to_simplified(file_name))
+    year = year.group(1) if year else date[:4]
+    kind = next((k for k in config.REPORT_KINDS if k in simple.replace("人民政府", "政府")), "")
+    speaker = next((m.group(1) for x in lines if (m := _SPEAKER.search(x.replace(" ", "")))), "")
+    return {"title": title, "place": places[0] if places else "", "places": places,
+            "level": level_of(places[0]) if places else "", "year": year, "date": date,
+            "kind": kind, "speaker": speaker}
+
+
+def places_in(text: str) -> list[str]:
+    """The place names a title or meeting line holds, in order (黄埔区广州开发区改革工作报告
+    -> 黄埔区, 广州开发区); a provincial-level name is taken whole (广西壮族自治区)."""
+    text = re.sub(r"(?:19|20)\d\d年?|第[一二三四五六七八九十]+届.*", "", text)
+    out = []
+    for full in (p for _, p, _ in config.PROVINCES):
+        if full in text:
+            out.append(full)
+            text = text.replace(full, " ")
+    for m in _PLACE.finditer(text):
+        name = m.group(0)
+        if not name.startswith(("人民", "政府")) and name not in out:
+            out.append(name)
+    return [p for p in out if len(p) >= 2]
+
+
+def _province_in(text: str) -> list[str]:
+    found = [(text.find(short), full) for short, full, _ in config.PROVINCES if short in text[:300]]
+    return [min(found)[1]] if found else []
+
+
+def level_of(place: str) -> str:
+    if any(place == full for _, full, _ in config.PROVINCES) or place in config.MUNICIPALITIES:
+        return "省"
+    if place.endswith(("市", "州", "盟")):
+        return "市"
+    if place.endswith(("区", "县", "旗")):
+        return "区"
+    return ""
+
+
+def aliases(place: str) -> list[str]:
+    """How a question may name a place: 上海市, 上海, Shanghai; 黄埔区, 黄埔."""
+    out = [place]
+    for short, full, english in config.PROVINCES:
+        if place == full:
+            return [full, short, english.lower()]
+    short = re.sub(r"(?:特别行政区|自治区|自治州|省|市|区|县|旗|州|盟)$", "", place)
+    if len(short) >= 2 and short != place:
+        out.append(short)
+    return out
+
+
+def _date(m: re.Match) -> str:
+    parts = [_number(g) for g in m.groups()[:3]]
+    return f"{parts[0]}-{int(parts[1]):02d}-{int(parts[2]):02d}" if all(parts) else ""
+
+
+def _number(text: str) -> str:
+    if text.isdigit():
+        return text
+    if len(text) == 4:                       # 二〇二六: digit by digit
+        return "".join(_CN_DIGITS.get(c, "") for c in text)
+    tens, _, units = text.partition("十")    # 二十七, 十二, 十
+    if "十" not in text:
+        return _CN_DIGITS.get(text, "")
+    return str(int(_CN_DIGITS.get(tens, "1") if tens else 1) * 10 + int(_CN_DIGITS.get(units, "0") or 0))
+
+
+def shown(meta: dict) -> str:
+    """title · place · year, as every citation shows its report."""
+    parts = [meta.get("title") or ""]
+    if meta.get("place") and meta["place"] not in parts[0]:
+        parts.append(meta["place"])
+    if meta.get("year") and meta["year"] not in parts[0]:
+        parts.append(f"{meta['year']}年")
+    return " · ".join(p for p in parts if p)

@@ -1,0 +1,144 @@
+"""Which reports a question is asked of: its scope (README, "Asking a library").
+
+In:  a parsed ``Question`` and, optionally, the scope the asker chose (``Filter``: document
+     ids and/or record fields, from the page's report selector, ``--doc``, ``--where``).
+Out: ``Scope``: the documents to search (None: the whole library), what the question named,
+     and ``missing`` when it names a report the library does not hold.
+
+A question that names a place a report is about (广东省, 黄埔, Shanghai), or a report by its
+year and kind (2024年政府工作报告, 2013年施政報告), is searched within those reports: a filter,
+since the name is the asker's own. A named report the library lacks is said to be missing,
+not answered from another report. Records come from ``ingest.metadata``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest import config as ingest_config
+from ingest.metadata import aliases
+
+from chinese.clean import fold_for_matching
+
+from .question import Question
+
+# A report named by its year: 2024年政府工作报告, 2013年施政報告 (folded to Simplified), 2024
+# government work report, the 2013 policy address.
+_REPORT_YEAR = re.compile(r"((?:19|20)\d\d)\s*年?(?:度)?(?:的)?[\u4e00-\u9fff]{0,12}?报告"
+                          r"|((?:19|20)\d\d)\s+(?:government\s+)?(?:work\s+)?(?:report|policy address)")
+_KINDS = [k for k in ingest_config.REPORT_KINDS if k not in ("工作报告", "报告")]   # specific enough to filter on
+_ENGLISH_KINDS = {"government work report": "政府工作报告", "policy address": "施政报告"}
+
+
+@dataclass
+class Filter:
+    """A scope chosen by the asker: ``doc_ids`` and/or record fields (place=广东省 year=2026)."""
+    doc_ids: list[str] = field(default_factory=list)
+    where: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, doc_ids=None, where=None) -> "Filter | None":
+        """From the command line / API: doc ids, and "key=value" strings or a dict."""
+        if isinstance(where, (list, tuple)):
+            where = dict(w.split("=", 1) for w in where if "=" in w)
+        return cls(list(doc_ids or []), dict(where or {})) if (doc_ids or where) else None
+
+
+@dataclass
+class Scope:
+    doc_ids: frozenset[str] | None = None        # None: the whole library
+    named: list[str] = field(default_factory=list)   # what the question named (places, years, kinds)
+    missing: str = ""                            # a report it names that the library lacks
+    chosen: bool = False                         # the asker chose it (selector, --doc, --where)
+    # Places the question names that no report is about (北京 in a library of other
+    # provinces): an answer must come from a passage that speaks of them.
+    unreported: list[str] = field(default_factory=list)
+    # The words that named the scope (云南省, 2024年政府工作报告, Yunnan): searched within
+    # those reports, they say nothing more about which passage answers.
+    consumed: list[str] = field(default_factory=list)
+
+
+class Scoper:
+    def __init__(self, store):
+        self.store = store
+        self._records: tuple[int, dict[str, dict]] | None = None
+
+    def records(self) -> dict[str, dict]:
+        """doc_id -> its record (user corrections applied), cached per generation."""
+        generation = self.store.generation
+        if not self._records or self._records[0] != generation:
+            self._records = (generation, {d.doc_id: d.record for d in self.store.documents()})
+        return self._records[1]
+
+    def run(self, question: Question, chosen: Filter | None = None) -> Scope:
+        records = self.records()
+        if chosen:
+            ids = [d for d in records if _matches(d, records[d], chosen)]
+            return Scope(frozenset(ids), chosen=True)
+        text = question.folded
+        by_place = {d for d, r in records.items() if any(_names(a, text) for p in r.get("places") or [r.get("place")] if p
+                                                          for a in aliases(p))}
+        named_places = [short for short, full, english in ingest_config.PROVINCES
+                        if _names(short, text) or _names(english.lower(), text)]
+        year = next((a or b for a, b in _REPORT_YEAR.findall(text)), "")
+        kind = next((k for k in _KINDS if k in text), "") or next(
+            (k for e, k in _ENGLISH_KINDS.items() if e in text), "")
+        named = [*(named_places or []), *([f"{year}年"] if year else []), *([kind] if kind else [])]
+        ids = set(records)
+        if by_place:
+            ids &= by_place
+        if year:
+            ids &= {d for d, r in records.items() if r.get("year") == year}
+        if kind:
+            ids &= {d for d, r in records.items() if r.get("kind") == kind}
+        refers_to_report = bool(year or kind)
+        if refers_to_report and named_places and not by_place:    # 北京市2026年政府工作报告, none held
+            ids = set()
+        if not ids and (by_place or refers_to_report):
+            return Scope(frozenset(), named, missing=_report_name(named_places, year, kind))
+        reported = {a for r in records.values() for p in r.get("places") or [] for a in aliases(p)}
+        unreported = [p for p in named_places if p not in reported]
+        if by_place or refers_to_report:
+            consumed = [a for d in ids if d in by_place for p in records[d].get("places") or [] for a in aliases(p)
+                        if _names(a, text)]
+            consumed += [m.group(0) for m in _REPORT_YEAR.finditer(text)]
+            return Scope(frozenset(ids), named, unreported=[] if by_place else unreported,
+                         consumed=sorted(set(consumed), key=len, reverse=True))
+        return Scope(None, named, unreported=unreported)
+
+
+def without(text: str, folded: str, words: list[str]) -> str:
+    """The question with the words that named its scope taken out (``folded``: the same
+    text folded, same length, where they are found); the text itself if little is left."""
+    keep = [True] * len(text)
+    for word in words:
+        for m in re.finditer(re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}\b", folded):
+            keep[m.start():m.end()] = [False] * (m.end() - m.start())
+    rest = "".join(c for c, k in zip(text, keep) if k).strip(" ，,的中")
+    rest = re.sub(r"^(?:中|的|里|裡)[，,]?", "", rest).strip()
+    return rest if len(fold_for_matching(rest)) >= 4 and len(folded) == len(text) else text
+
+
+def _names(alias: str, text: str) -> bool:
+    """Whether the (folded) question names it: Chinese as a substring, English as a word."""
+    if not alias:
+        return False
+    if alias.isascii():
+        return re.search(rf"\b{re.escape(alias)}\b", text) is not None
+    return alias in text
+
+
+def _matches(doc_id: str, record: dict, chosen: Filter) -> bool:
+    if chosen.doc_ids and doc_id not in chosen.doc_ids:
+        return False
+    for key, value in chosen.where.items():
+        if key == "place":
+            if not any(value in aliases(p) or value == p for p in record.get("places") or [record.get("place", "")]):
+                return False
+        elif str(record.get(key, "")) != value:
+            return False
+    return True
+
+
+def _report_name(places: list[str], year: str, kind: str) -> str:
+    return "".join([places[0] if places else "", f"{year}年" if year else "", kind or "报告"])
