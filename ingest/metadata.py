@@ -25,7 +25,7 @@ _FURNITURE = re.compile(config.FURNITURE_LINES)
 _CAPTION = re.compile(config.PHOTO_CAPTION)
 _DELIVERED = re.compile(r"(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月"
                         r"(\d{1,2}|[一二三四五六七八九十]{1,3})日在(.{2,40}?)(?:上|$)")
-_PLACE = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|省|市|区|县|旗|州|盟)")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|省|市|区|县|旗|盟)")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)年")
 _SPEAKER = re.compile(r"(?:省长|市长|区长|县长|主席|总理|行政长官)\s*([\u4e00-\u9fff·]{2,8})$")
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
@@ -43,8 +43,10 @@ def split_front_matter(lines: list[str]) -> tuple[list[str], int]:
     near the top there is no front matter: only leading debris lines go."""
     seen = 0
     for i, line in enumerate(lines[:config.FRONT_MATTER_MAX_BLOCKS]):
-        if _SALUTATION.match(to_simplified(line.strip())):
-            return [x for x in lines[:i] if x.strip()], i + 1
+        found = _SALUTATION.search(to_simplified(line.strip()))
+        if found and found.start() <= config.MAX_CAPTION_CHARS:
+            before = line.strip()[:found.start()]
+            return [x for x in lines[:i] + [before] if x.strip()], i + 1
         seen += len(line)
         if seen > config.FRONT_MATTER_MAX_CHARS:
             break

@@ -28,12 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--llm", action="store_true", help="use the LLM endpoint (RAG_LLM_BASE_URL) if configured")
     ask.add_argument("--data-dir", dest="data_dir_sub", help=argparse.SUPPRESS)
+    _scope_options(ask)
     ev = sub.add_parser("eval", help="answer a question file and write a run file for score.py")
     ev.add_argument("--questions", required=True, type=Path, help='JSONL with at least {"qid","question"}')
     ev.add_argument("--out", required=True, type=Path, help="run file to write (JSONL)")
     ev.add_argument("--k", type=int, default=10)
     ev.add_argument("--limit", type=int, default=None, help="only the first N questions")
     ev.add_argument("--data-dir", dest="data_dir_sub", help=argparse.SUPPRESS)
+    _scope_options(ev)
     args = parser.parse_args(argv)
     data_dir = settings.data_dir(args.data_dir_sub or args.data_dir)
     try:
@@ -49,6 +51,20 @@ def main(argv: list[str] | None = None) -> int:
     except BadQuestion as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _scope_options(parser) -> None:
+    parser.add_argument("--doc", action="append", metavar="DOC",
+                        help="ask only this document (its id, see python -m ingest --list); repeatable")
+    parser.add_argument("--where", nargs="+", metavar="KEY=VALUE",
+                        help="ask only the reports whose record matches, e.g. --where place=广东省 year=2026 "
+                             "(keys: place, level, year, kind, title)")
+
+
+def _scope(args):
+    from .scope import Filter
+
+    return Filter.parse(args.doc, args.where)
 
 
 def _ask(retriever, args) -> int:
@@ -68,7 +84,7 @@ def _ask(retriever, args) -> int:
             print("\n")
             answer.answer, answer.key_spans = "", []       # already printed
     else:
-        answer = retriever.ask(args.question, k=args.k)
+        answer = retriever.ask(args.question, k=args.k, scope=_scope(args))
     if args.json:
         print(json.dumps(answer.public(), ensure_ascii=False))
         return 0
@@ -90,7 +106,7 @@ def render_text(answer) -> str:
     if sources:
         lines.append("相关段落：" if answer.abstained else "来源：")
     for c in sources:
-        where = " › ".join(p for p in (c.title, c.section) if p)
+        where = " › ".join(p for p in (c.report or c.title, c.section) if p)
         lines.append(f"[{c.n}] {where}（第{c.paragraph}段）")
         lines.append(f"    {c.text}")
     return "\n".join(lines)
@@ -107,7 +123,7 @@ def _eval(retriever, args) -> int:
         for q in questions:
             started = time.perf_counter()
             try:
-                answer = retriever.ask(q["question"], k=args.k)
+                answer = retriever.ask(q["question"], k=args.k, scope=_scope(args))
             except BadQuestion as exc:
                 out.write(json.dumps({"qid": q["qid"], "answer": str(exc), "abstained": True, "retrieved": []},
                                      ensure_ascii=False) + "\n")

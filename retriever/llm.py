@@ -113,9 +113,10 @@ def check_reply(reply: str, sources: list[Citation], language: str) -> list[str]
     return problems
 
 
-def answer_with_llm(retriever, client: LLMClient, question: str, k: int = 5, history=None) -> Iterator[Answer]:
+def answer_with_llm(retriever, client: LLMClient, question: str, k: int = 5, history=None,
+                    scope=None) -> Iterator[Answer]:
     """Yield the answer as it grows; the last one carries the checks (``warnings``)."""
-    base = retriever.ask(question, k=k, history=history)
+    base = retriever.ask(question, k=k, history=history, scope=scope)
     if base.abstained or not base.citations:
         yield base
         return

@@ -76,6 +76,10 @@ class Scoper:
             ids = [d for d in records if _matches(d, records[d], chosen)]
             return Scope(frozenset(ids), chosen=True)
         text = question.folded
+        if question.language == "en":        # Huangpu -> 黄埔 (CC-CEDICT's readings of the name)
+            from chinese.bilingual import proper_names
+
+            text += " " + " ".join(form for _, forms in proper_names(question.text) for form in forms)
         by_place = {d for d, r in records.items() if any(_names(a, text) for p in r.get("places") or [r.get("place")] if p
                                                           for a in aliases(p))}
         named_places = [short for short, full, english in ingest_config.PROVINCES

@@ -27,7 +27,9 @@ def test_upload_then_ask_then_remove(app_server, tmp_path):
     report.write_text(UPLOADED, encoding="utf-8")
     uploads = app_server.data_dir / "uploads"
     before = set(uploads.iterdir()) if uploads.exists() else set()    # other tests' uploads
-    message, _, _, status = client.predict([handle_file(str(report))], api_name="/upload")
+    message, _, _, status, box = client.predict([handle_file(str(report))], api_name="/upload")
+    # the upload box is emptied after an import (the client sees the update the page applies)
+    assert (box.get("value") if isinstance(box, dict) else box) is None
     assert "新增 1 份" in message, message
     assert f"{len(client.predict(api_name='/documents'))} 份报告" in status, status    # the header's counts follow
     stored = list(set(uploads.iterdir()) - before)

@@ -121,6 +121,7 @@ def test_upload_through_the_page(page, app_server, tmp_path):
     page.wait_for_selector("#upload :text('口岸通关报告.docx')", timeout=30_000)
     page.click("#upload-btn")
     page.wait_for_selector("#report-status:has-text('新增 1 份')", timeout=120_000)
+    page.wait_for_selector("#upload :text('口岸通关报告.docx')", state="detached", timeout=10_000)   # box emptied
     count = len(app_server.client.predict(api_name="/documents"))
     page.wait_for_selector(f"#status:has-text('{count} 份报告')", timeout=10_000)
     assert "口岸通关报告" in page.locator("#docs").inner_text()
@@ -134,7 +135,9 @@ def test_upload_through_the_page(page, app_server, tmp_path):
     page.get_by_role("tab", name="报告").click()              # and removed again, leaving the index as found
     page.click("#chosen input")
     page.get_by_role("option", name="口岸通关报告").first.click()
-    page.click("#remove-btn")
+    page.click("#remove-btn")                                   # the page asks first
+    page.wait_for_selector("#report-status:has-text('确定要删除')", timeout=10_000)
+    page.click("#confirm-remove-btn")
     page.wait_for_selector("#report-status:has-text('已删除')", timeout=60_000)
     page.wait_for_selector(f"#status:has-text('{count - 1} 份报告')", timeout=10_000)
     assert "口岸通关报告" not in page.locator("#docs").inner_text()

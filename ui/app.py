@@ -15,9 +15,11 @@ from chinese.script import to_simplified
 from index import IndexError_
 from index.records import SECTION_SEP
 from ingest.loaders import SUPPORTED
+from ingest.metadata import shown
 from retriever.conversation import Turn
 from retriever.llm import LLMClient, answer_with_llm
 from retriever.question import BadQuestion, parse_question
+from retriever.scope import Filter
 
 from . import render
 from .feedback import FeedbackStore
@@ -64,13 +66,15 @@ def _documents_table(state: AppState) -> list[list]:
     rows = []
     for d in store.documents():
         debris = f"拼音 {d.cleaning.get('pinyin_removed', 0)} 处已删除；乱码 {d.cleaning.get('mojibake_count', 0)} 处"
-        rows.append([d.doc_id, d.title, d.file_name, d.chunk_count, d.chars, d.ingested_at, debris])
+        r = d.record
+        rows.append([d.doc_id, d.title, r.get("place", ""), r.get("year", ""), r.get("kind", ""), r.get("date", ""),
+                     d.file_name, d.chunk_count, d.chars, d.ingested_at, debris])
     return rows
 
 
 def _doc_choices(state: AppState) -> list[tuple[str, str]]:
     store = state.store()
-    return [(f"{d.title}（{d.doc_id}）", d.doc_id) for d in store.documents()] if store else []
+    return [(f"{shown(d.record) or d.title}（{d.doc_id}）", d.doc_id) for d in store.documents()] if store else []
 
 
 def _context(state: AppState, answer) -> dict[int, dict]:
@@ -117,10 +121,14 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
                                         info=None if llm else "未配置大模型（RAG_LLM_BASE_URL），仅提供摘录式回答")
                         script = gr.Radio([SCRIPT_ORIGINAL, SCRIPT_SIMPLIFIED], value=SCRIPT_ORIGINAL, label="来源文字")
                 with gr.Column(scale=2):
+                    scope = gr.Dropdown(choices=_doc_choices(state), multiselect=True, label="提问范围",
+                                        info="不选即在全部报告中查找；也可以在问题里写明报告，如“云南省……”",
+                                        elem_id="scope")
                     sources = gr.HTML('<div class="empty-sources">回答的来源段落会显示在这里。</div>',
                                       elem_id="sources")
         with gr.Tab("报告"):
-            docs = gr.Dataframe(headers=["文档ID", "标题", "文件", "块数", "字数", "导入时间", "清理情况"],
+            docs = gr.Dataframe(headers=["文档ID", "标题", "地区", "年份", "类型", "日期", "文件", "块数", "字数",
+                                         "导入时间", "清理情况"],
                                 value=_documents_table(state), interactive=False, elem_id="docs", wrap=True)
             with gr.Row():
                 with gr.Column():
@@ -133,11 +141,13 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
                     with gr.Row():
                         view_btn = gr.Button("查看清理后的全文")
                         remove_btn = gr.Button("删除所选报告", variant="stop", elem_id="remove-btn")
+                        confirm_btn = gr.Button("确认删除", variant="stop", visible=False, elem_id="confirm-remove-btn")
+                        cancel_btn = gr.Button("取消", visible=False, elem_id="cancel-remove-btn")
             report_status = gr.Markdown(elem_id="report-status")
             document_view = gr.HTML()
 
         # ------------------------------------------------------------ chat
-        def respond(message, history, turns_value, answers_value, k_value, mode_value, script_value):
+        def respond(message, history, turns_value, answers_value, k_value, mode_value, script_value, scope_value):
             history = list(history or [])
             history.append({"role": "user", "content": render.text(message or "")})
             if not state.ready:
@@ -154,11 +164,14 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
             simplified = script_value == SCRIPT_SIMPLIFIED
             history.append({"role": "assistant", "content": "…"})
             final = None
+            chosen_reports = Filter.parse(scope_value or None)
             try:
                 if mode_value == MODE_LLM and llm:
-                    stream = answer_with_llm(state.retriever, llm, message, k=int(k_value), history=turns_value)
+                    stream = answer_with_llm(state.retriever, llm, message, k=int(k_value), history=turns_value,
+                                             scope=chosen_reports)
                 else:
-                    stream = _stream_extractive(state.retriever.ask(message, k=int(k_value), history=turns_value))
+                    stream = _stream_extractive(state.retriever.ask(message, k=int(k_value), history=turns_value,
+                                                                    scope=chosen_reports))
                 for partial in stream:
                     final = partial
                     history[-1] = {"role": "assistant", "content": render.answer_html(partial)}
@@ -174,7 +187,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
             yield history, turns_value, answers_value, cards, ""
 
         outputs = [chatbot, turns, answers, sources, question]
-        inputs = [question, chatbot, turns, answers, k, mode, script]
+        inputs = [question, chatbot, turns, answers, k, mode, script, scope]
         # The chat (with its conversation state) is an API endpoint too; /ask is the simple one.
         question.submit(respond, inputs, outputs, api_name="chat")
         send.click(respond, inputs, outputs, api_visibility="private")
@@ -203,23 +216,26 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
                 store = state.store()
                 generation = store.generation if store else -1
                 if generation == shown_generation:
-                    return gr.update(), gr.Timer(value=REFRESH_S), gr.update(), gr.update(), gr.update(), generation
+                    return gr.update(), gr.Timer(value=REFRESH_S), gr.update(), gr.update(), gr.update(), \
+                        gr.update(), generation
+                choices = _doc_choices(state)
                 return (_ready_status(state), gr.Timer(value=REFRESH_S),
-                        gr.update(value=_documents_table(state)), gr.update(choices=_doc_choices(state)),
-                        gr.update(samples=[[q] for q in example_questions(state)]), generation)
+                        gr.update(value=_documents_table(state)), gr.update(choices=choices),
+                        gr.update(samples=[[q] for q in example_questions(state)]), gr.update(choices=choices),
+                        generation)
             icon = "⚠️" if s.phase == "error" else "⏳"
             return gr.update(value=f"{icon} {s.message}"), gr.Timer(active=s.phase != "error"), \
-                gr.update(), gr.update(), gr.update(), shown_generation
+                gr.update(), gr.update(), gr.update(), gr.update(), shown_generation
 
-        shown = gr.State(-1)          # the index generation this page shows
-        outputs = [status, timer, docs, chosen, examples, shown]
-        timer.tick(tick, [shown], outputs, api_visibility="private")
-        app.load(tick, [shown], outputs, api_visibility="private")
+        shown_generation = gr.State(-1)          # the index generation this page shows
+        outputs = [status, timer, docs, chosen, examples, scope, shown_generation]
+        timer.tick(tick, [shown_generation], outputs, api_visibility="private")
+        app.load(tick, [shown_generation], outputs, api_visibility="private")
 
         # ------------------------------------------------------------ reports
         def do_upload(files, progress=gr.Progress()):
             if not files:
-                return "请先选择要上传的文件。", gr.update(), gr.update(), gr.update()
+                return "请先选择要上传的文件。", gr.update(), gr.update(), gr.update(), gr.update()
             paths, refused, names = [], [], {}
             for f in files:
                 temp = f if isinstance(f, str) else getattr(f, "name", str(f))
@@ -236,11 +252,12 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
                                        progress=lambda stage, done, total: progress((done, total or None), desc=stage))
                 for skipped in summary.skipped:         # keep no copy of what was not indexed
                     Path(skipped["file"]).unlink(missing_ok=True) if skipped["file"].startswith(str(state.uploads)) else None
+            # The upload box is emptied: what it held is imported (or was refused, and said so).
             return _ingest_message(summary, refused, names), gr.update(value=_documents_table(state)), \
-                gr.update(choices=_doc_choices(state)), _ready_status(state)
+                gr.update(choices=_doc_choices(state)), _ready_status(state), gr.update(value=None)
 
         # The header's counts follow every change to the reports (it showed the start's counts).
-        upload_btn.click(do_upload, [upload], [report_status, docs, chosen, status], api_name="upload")
+        upload_btn.click(do_upload, [upload], [report_status, docs, chosen, status, upload], api_name="upload")
 
         def do_reingest(progress=gr.Progress()):
             summary = state.ingest([state.corpus], progress=lambda stage, done, total: progress((done, total or None), desc=stage))
@@ -263,7 +280,27 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
             return message, gr.update(value=_documents_table(state)), gr.update(choices=_doc_choices(state), value=None), \
                 "", _ready_status(state)
 
-        remove_btn.click(do_remove, [chosen], [report_status, docs, chosen, document_view, status], api_name="remove")
+        # The page asks before removing (the API's /remove, for programs, does not).
+        def ask_to_confirm(doc_id):
+            store = state.store()
+            doc = store.document(doc_id) if (store and doc_id) else None
+            if doc is None:
+                return "请先选择一份报告。", gr.update(visible=False), gr.update(visible=False)
+            return (f"确定要删除《{render.text(doc.title)}》吗？删除后需重新导入才能恢复。",
+                    gr.update(visible=True), gr.update(visible=True))
+
+        def do_confirmed_remove(doc_id):
+            return (*do_remove(doc_id), gr.update(visible=False), gr.update(visible=False))
+
+        remove_btn.click(ask_to_confirm, [chosen], [report_status, confirm_btn, cancel_btn], api_visibility="private")
+        confirm_btn.click(do_confirmed_remove, [chosen],
+                          [report_status, docs, chosen, document_view, status, confirm_btn, cancel_btn],
+                          api_visibility="private")
+        cancel_btn.click(lambda: ("已取消删除。", gr.update(visible=False), gr.update(visible=False)), None,
+                         [report_status, confirm_btn, cancel_btn], api_visibility="private")
+        # Programs remove through /remove directly (a hidden twin of the confirmed button).
+        api_remove = gr.Button(visible=False)
+        api_remove.click(do_remove, [chosen], [report_status, docs, chosen, document_view, status], api_name="remove")
 
         def do_view(doc_id, script_value):
             store = state.store()
@@ -275,12 +312,14 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
         view_btn.click(do_view, [chosen, script], [document_view], api_name="view_document")
 
         # ------------------------------------------------------------ API
-        def ask(question: str, k: int = 5) -> dict:
-            """Answer one question; the same JSON as `python -m retriever ask --json`."""
+        def ask(question: str, k: int = 5, doc_ids: list[str] | None = None, where: str = "") -> dict:
+            """Answer one question; the same JSON as `python -m retriever ask --json`. ``doc_ids`` /
+            ``where`` ("place=广东省 year=2026"): the scope, as the CLI's --doc / --where."""
             if not state.ready:
                 return {"answer": NOT_READY, "abstained": True, "citations": [], "error": "not_ready"}
             try:
-                return state.retriever.ask(question, k=max(1, min(int(k), 20))).public()
+                scope_filter = Filter.parse(doc_ids, where.split() if where else None)
+                return state.retriever.ask(question, k=max(1, min(int(k), 20)), scope=scope_filter).public()
             except BadQuestion as exc:
                 return {"answer": str(exc), "abstained": True, "citations": [], "error": "bad_question"}
 
@@ -290,7 +329,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
             """The ingested documents."""
             store = state.store()
             return [{"doc_id": d.doc_id, "title": d.title, "file": d.file_name, "chunks": d.chunk_count,
-                     "chars": d.chars, "ingested_at": d.ingested_at, "cleaning": d.cleaning}
+                     "chars": d.chars, "ingested_at": d.ingested_at, "record": d.record, "cleaning": d.cleaning}
                     for d in (store.documents() if store else [])]
 
         gr.api(documents, api_name="documents")

@@ -1,0 +1,168 @@
+"""A library of reports (README, "Asking a library"): records read at ingest, questions
+scoped to the report they name, several reports' answers side by side, nothing lost by a
+rebuild. Made-up reports and the fake embedder: no model, fast."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from benchmarks.fit_gate import Recorder
+from index import IndexStore
+from ingest.metadata import read_metadata, split_front_matter
+from ingest.pipeline import Ingestor
+from retriever.scope import Filter
+from tests.fakes import FakeEmbedder
+
+FRONT = """下载
+打印
+【字号：
+大
+中
+】
+2031年云海市政府工作报告
+——二〇三一年一月二十日在云海市第九届人民代表大会第三次会议上
+市长　林清
+全体代表在会场。本报记者 王明 摄
+各位代表：
+"""
+YUNHAI = FRONT + """现在，我代表市人民政府，向大会报告工作，请予审议。
+一、2030年工作回顾
+全市地区生产总值增长6.1%，城镇新增就业9.5万人。新建保障性住房3200套。
+二、2031年主要目标
+地区生产总值增长5.5%左右，城镇新增就业9万人以上。
+"""
+XINGHE = """2031年兴和县政府工作报告
+——2031年1月8日在兴和县第五届人民代表大会第二次会议上
+各位代表：
+现在，我代表县人民政府，向大会报告工作。
+一、2030年工作回顾
+全县地区生产总值增长7.2%，新建农村公路120公里。全县森林覆盖率提高到68%。
+二、2031年主要目标
+地区生产总值增长6.5%左右，城镇新增就业1.2万人。
+"""
+
+
+@pytest.fixture()
+def library(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "yunhai.txt").write_text(YUNHAI, encoding="utf-8")
+    (folder / "xinghe.txt").write_text(XINGHE, encoding="utf-8")
+    data = tmp_path / "data"
+    summary = Ingestor(data, FakeEmbedder()).ingest_paths([folder])
+    assert len(summary.added) == 2 and not summary.failed
+    return folder, data
+
+
+def retriever_for(data, gate=None):
+    from retriever.service import Retriever
+
+    return Retriever(data, embedder=FakeEmbedder(), gate=gate or Recorder())
+
+
+def test_front_matter_becomes_the_record_and_leaves_the_text(library):
+    _, data = library
+    store = IndexStore(data)
+    doc = next(d for d in store.documents() if d.file_name == "yunhai.txt")
+    record = doc.record
+    assert (record["title"], record["place"], record["level"], record["year"], record["date"], record["kind"]) == \
+        ("2031年云海市政府工作报告", "云海市", "市", "2031", "2031-01-20", "政府工作报告")
+    assert record["speaker"] == "林清"
+    for debris in ("下载", "【字号", "各位代表", "摄", "人民代表大会第九届"):
+        assert debris not in doc.text
+    assert doc.text.startswith("现在，我代表市人民政府")
+    # Every citation names its report: title · place · year, as the chunks carry it.
+    assert all(c.report == "2031年云海市政府工作报告" for c in store.chunks_of(doc.doc_id))
+
+
+def test_without_a_salutation_only_leading_debris_goes():
+    front, start = split_front_matter(["下载", "打印", "一、总体情况", "全区完成投资80亿元。"])
+    assert front == [] and start == 2
+    assert read_metadata([], "黄埔区广州开发区改革工作报告", "x.txt")["places"] == ["黄埔区", "广州开发区"]
+
+
+def test_a_question_naming_a_place_is_searched_in_that_report(library):
+    retriever = retriever_for(library[1])
+    answer = retriever.ask("云海市地区生产总值增长多少？")
+    assert {h.chunk.doc_id for h in answer.hits} == {"yunhai"}
+    assert "云海市" in answer.citations[0].report
+    english = retriever.ask("What was the GDP growth of Xinghe?")
+    assert {h.chunk.doc_id for h in english.hits} == {"xinghe"}
+
+
+def test_a_report_the_library_lacks_is_said_to_be_missing(library):
+    retriever = retriever_for(library[1])
+    for question in ("2019年政府工作报告中，地区生产总值增长多少？", "北京市2031年政府工作报告提出的就业目标是多少？"):
+        answer = retriever.ask(question)
+        assert answer.abstained and "库中没有这份报告" in answer.answer and not answer.citations
+
+
+def test_a_place_no_report_is_about_needs_a_passage_that_names_it(library):
+    answer = retriever_for(library[1]).ask("北京市地区生产总值增长多少？")
+    assert answer.abstained and any("北京" in w for w in answer.warnings)
+
+
+def test_a_question_naming_no_report_gets_each_reports_answer_named(library):
+    answer = retriever_for(library[1]).ask("地区生产总值增长多少？")
+    assert not answer.abstained
+    lines = answer.answer.split("\n")
+    assert "2份报告" in lines[0]
+    assert any(line.startswith("2031年云海市政府工作报告：") for line in lines)
+    assert any(line.startswith("2031年兴和县政府工作报告：") for line in lines)
+    cited = {c.doc_id for c in answer.citations if c.sentences}
+    assert cited == {"yunhai", "xinghe"}
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+def test_a_chosen_scope_is_searched_alone(library):
+    retriever = retriever_for(library[1])
+    answer = retriever.ask("地区生产总值增长多少？", scope=Filter.parse(where=["place=兴和县"]))
+    assert {h.chunk.doc_id for h in answer.hits} == {"xinghe"} and "\n" not in answer.answer
+    by_id = retriever.ask("地区生产总值增长多少？", scope=Filter.parse(["yunhai"]))
+    assert {h.chunk.doc_id for h in by_id.hits} == {"yunhai"}
+    nothing = retriever.ask("地区生产总值增长多少？", scope=Filter.parse(where=["year=1999"]))
+    assert nothing.abstained and not nothing.hits
+
+
+def test_an_unrelated_report_changes_no_answer(library, tmp_path):
+    """Statistics come from the reports the passages are found in: a small unrelated
+    document added to the library leaves the answer and its signals as they were."""
+    folder, data = library
+    question = "兴和县森林覆盖率提高到多少？"
+    before = retriever_for(data).ask(question)
+    (folder / "notice.txt").write_text("关于举办春季运动会的通知\n运动会于四月举行，设田径、球类项目。", encoding="utf-8")
+    Ingestor(data, FakeEmbedder()).ingest_paths([folder])
+    after = retriever_for(data).ask(question)
+    assert after.answer == before.answer
+    assert after.decision.features == before.decision.features
+
+
+def test_rebuild_keeps_uploads_gone_files_and_corrections(library, tmp_path):
+    folder, data = library
+    uploads = data / "uploads"
+    uploads.mkdir()
+    (uploads / "上传的报告__0123abcd.txt").write_text("上传的报告\n全区新增企业500家。", encoding="utf-8")
+    Ingestor(data, FakeEmbedder()).ingest_paths([uploads / "上传的报告__0123abcd.txt"])
+    store = IndexStore(data)
+    store.set_record("xinghe", {"place": "兴和县（试点）"})
+    moved = tmp_path / "elsewhere.txt"
+    shutil.move(folder / "yunhai.txt", moved)            # its file is gone before the rebuild
+    summary = Ingestor(data, FakeEmbedder()).rebuild([folder])
+    assert not summary.failed
+    docs = {d.doc_id: d for d in IndexStore(data).documents()}
+    assert set(docs) == {"yunhai", "xinghe", "上传的报告"}
+    assert docs["上传的报告"].origin == "upload"
+    assert "保障性住房3200套" in docs["yunhai"].text        # rebuilt from the text the index kept
+    assert docs["xinghe"].record["place"] == "兴和县（试点）"
+
+
+def test_set_record_on_the_command_line(library, capsys):
+    from ingest.__main__ import main
+
+    _, data = library
+    assert main(["--data-dir", str(data), "--set", "yunhai", "year=2030", "kind=施政报告"]) == 0
+    record = IndexStore(data).document("yunhai").record
+    assert (record["year"], record["kind"]) == ("2030", "施政报告")
+    assert main(["--data-dir", str(data), "--set", "yunhai", "colour=red"]) == 2
+    assert "unknown field" in capsys.readouterr().err
