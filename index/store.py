@@ -228,8 +228,10 @@ class IndexStore:
                         conn.execute(statement)
                 conn.execute("INSERT INTO pieces (chunk_id, piece_start, piece_end, text_hash)"
                              " SELECT id, 0, length(text), text_hash FROM chunks")
-            if version in ("2", "3"):
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+            if version in ("2", "3") and "meta" not in columns:
                 conn.execute("ALTER TABLE documents ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
+            if version in ("2", "3"):
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
             conn.execute("COMMIT")
         except BaseException:

@@ -235,7 +235,7 @@ def test_index_of_the_previous_format_gains_pieces_in_place(seed_copy, embedder)
     for old in seed_copy.glob("pieces-*.faiss"):
         old.unlink()
     retriever = Retriever(seed_copy, embedder=embedder)
-    assert retriever.store.meta("schema") == "3"
+    assert retriever.store.meta("schema") == "4"
     db = sqlite3.connect(seed_copy / "index.sqlite")
     assert db.execute("SELECT count(*) FROM pieces p JOIN chunks c ON c.id = p.chunk_id"
                       " AND c.text_hash = p.text_hash").fetchone()[0] == retriever.store.info().chunks
