@@ -102,7 +102,6 @@ def summarise(rows: list[dict]) -> dict:
                 "answerable_abstained": sum(1 for r in found if r["abstained"]),
                 "unanswerable_answered": sum(1 for r in missing if not r["abstained"])}
 
-    latencies = sorted(r["latency_ms"] for r in rows)
     overall = outcome(rows)
     return {
         **overall, "questions": overall["n"],
@@ -111,9 +110,15 @@ def summarise(rows: list[dict]) -> dict:
                     for subset in [[r for r in answerable if r["kind"] == kind]]},
         "by_language": {"chinese": outcome([r for r in rows if not r["english"]]),
                         "english": outcome([r for r in rows if r["english"]])},
-        "latency_ms_p50": statistics.median(latencies) if latencies else 0,
-        "latency_ms_p95": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))] if latencies else 0,
+        **latency_summary([r["latency_ms"] for r in rows]),
     }
+
+
+def latency_summary(latencies: list[float]) -> dict:
+    """p50 (the median) and p95 of whole-answer latencies, in ms."""
+    ordered = sorted(latencies)
+    return {"latency_ms_p50": statistics.median(ordered) if ordered else 0,
+            "latency_ms_p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else 0}
 
 
 def evaluate_followups(retriever: Retriever, conversations: list[dict]) -> dict:

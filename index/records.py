@@ -45,8 +45,7 @@ class Document:
     def record(self) -> dict:
         """What the report is, the user's corrections applied; from the title alone for a
         document ingested before records existed."""
-        read = self.meta or _record_from_title(self.title)
-        return {**{k: v for k, v in read.items() if k != "edited"}, **read.get("edited", {})}
+        return record_of(self.meta, self.title)
 
     @property
     def chars(self) -> int:
@@ -57,10 +56,14 @@ class Document:
         return self.source.rsplit("/", 1)[-1]
 
 
-def _record_from_title(title: str) -> dict:
-    from ingest.metadata import read_metadata
+def record_of(meta: dict, title: str) -> dict:
+    """A document's record from its stored ``meta``, the user's corrections applied; read
+    from the title alone when ``meta`` is empty (a document ingested before records)."""
+    if not meta:
+        from ingest.metadata import read_metadata
 
-    return read_metadata([], title, "")
+        meta = read_metadata([], title, "")
+    return {**{k: v for k, v in meta.items() if k != "edited"}, **meta.get("edited", {})}
 
 
 @dataclass

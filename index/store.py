@@ -40,7 +40,7 @@ from typing import Collection, Optional
 
 import numpy as np
 
-from .records import Chunk, Document, IndexInfo
+from .records import Chunk, Document, IndexInfo, record_of
 
 Within = Optional[Collection[str]]   # a scope: these documents' ids; None: the whole library
 
@@ -228,10 +228,9 @@ class IndexStore:
                         conn.execute(statement)
                 conn.execute("INSERT INTO pieces (chunk_id, piece_start, piece_end, text_hash)"
                              " SELECT id, 0, length(text), text_hash FROM chunks")
-            columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
-            if version in ("2", "3") and "meta" not in columns:
-                conn.execute("ALTER TABLE documents ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
             if version in ("2", "3"):
+                if "meta" not in {r[1] for r in conn.execute("PRAGMA table_info(documents)")}:
+                    conn.execute("ALTER TABLE documents ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
             conn.execute("COMMIT")
         except BaseException:
@@ -354,8 +353,7 @@ class IndexStore:
     def chunk_count(self, within: Within = None) -> int:
         if within is None:
             return self.info().chunks
-        marks = ",".join("?" * len(within))
-        return self._conn().execute(f"SELECT count(*) FROM chunks WHERE doc_id IN ({marks})",
+        return self._conn().execute(f"SELECT count(*) FROM chunks WHERE doc_id IN ({_marks(within)})",
                                     list(within)).fetchone()[0]
 
     def term_chunks(self, terms: list[str]) -> dict[str, set[int]]:
@@ -494,10 +492,9 @@ class IndexStore:
         query = query.reshape(1, -1).astype(np.float32)
         if within is None:
             return index.search(query, limit)
-        marks = ",".join("?" * len(within))
         sql = ("SELECT id FROM chunks WHERE doc_id IN ({})" if table == "chunks" else
                "SELECT p.id FROM pieces p JOIN chunks c ON c.id = p.chunk_id WHERE c.doc_id IN ({})")
-        ids = np.array([r[0] for r in self._conn().execute(sql.format(marks), list(within))], dtype=np.int64)
+        ids = np.array([r[0] for r in self._conn().execute(sql.format(_marks(within)), list(within))], dtype=np.int64)
         if len(ids) == 0:
             return np.zeros((1, 0)), np.zeros((1, 0), dtype=np.int64)
         import faiss
@@ -653,8 +650,13 @@ def _within_sql(within) -> tuple[str, str, list]:
     the whole library). A join: ``rowid IN (subquery)`` costs FTS5 ten times as much."""
     if within is None:
         return "", "", []
-    marks = ",".join("?" * len(within))
-    return (" JOIN chunks ON chunks.id = chunk_terms.rowid", f" AND chunks.doc_id IN ({marks})", list(within))
+    return (" JOIN chunks ON chunks.id = chunk_terms.rowid", f" AND chunks.doc_id IN ({_marks(within)})",
+            list(within))
+
+
+def _marks(within) -> str:
+    """The placeholders of an SQL ``IN (...)`` over a scope's document ids."""
+    return ",".join("?" * len(within))
 
 
 def _document(r) -> Document:
@@ -676,7 +678,7 @@ def _report_label(title: str, meta: str) -> str:
     """title · place · year of a chunk's document, as citations show it."""
     from ingest.metadata import shown
 
-    return shown(Document("", title, "", "", "", "", meta=json.loads(meta)).record)
+    return shown(record_of(json.loads(meta), title))
 
 
 def _stored_cosine(index, vector_id: int, query: np.ndarray) -> float | None:

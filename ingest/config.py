@@ -4,7 +4,7 @@ The answer layer's values are in ``retriever/config.py``.
 """
 from __future__ import annotations
 
-# --- front matter (ingest/frontmatter.py) --------------------------------------------------
+# --- front matter (ingest/metadata.py) ------------------------------------------------------
 # Reports open with a salutation to the congress; what precedes it is the report's front
 # matter (title, the "——2026年1月28日在……会议上" line, the speaker, page furniture). All 29
 # reports of ../shared/reports/provinces-2026 have one within their first 25 lines.

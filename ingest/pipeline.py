@@ -187,17 +187,18 @@ class Ingestor:
             return summary
 
     # -- the common run -------------------------------------------------------------
-    def _edits(self, store_key: tuple[str, str]) -> dict:
+    def _edits(self, source: str, digest: str) -> dict:
         """The fields a user corrected in the record of the document at this path or with
         these bytes, before this ingest (kept through updates and rebuilds)."""
-        return self._old_edits.get(store_key[0]) or self._old_edits.get(store_key[1]) or {}
+        return self._old_edits.get(source) or self._old_edits.get(digest) or {}
 
     def _run(self, plan) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
         store = IndexStore(self.data_dir, create=True)
+        self._old_documents = store.documents()        # as they were before this ingest
         self._old_edits = {}
-        for doc in store.documents():
+        for doc in self._old_documents:
             if doc.meta.get("edited"):
                 self._old_edits[doc.source] = self._old_edits[doc.content_hash] = doc.meta["edited"]
         pending, removals, moves = plan(store, summary)
@@ -243,7 +244,7 @@ class Ingestor:
 
     # -- planning: what changed ------------------------------------------------------
     def _plan_rebuild(self, store: IndexStore, paths: list[Path], jsonl: Path | None, summary: IngestSummary):
-        old = store.documents()
+        old = self._old_documents
         uploads = self.data_dir / "uploads"
         files = paths + [Path(d.source) for d in old if d.origin != "jsonl" and Path(d.source).exists()]
         pending, _, _ = self._plan_files(store, files + ([uploads] if uploads.is_dir() else []), summary)
@@ -255,8 +256,9 @@ class Ingestor:
         for doc in old:                   # its file is gone: from the text the index keeps
             if doc.source not in rebuilt and doc.doc_id not in taken:
                 pending.append(self._from_stored_text(doc))
+        old_ids = {d.doc_id for d in old}
         for item in pending:
-            item.replaces = item.document.doc_id in {d.doc_id for d in old}
+            item.replaces = item.document.doc_id in old_ids
         return pending, [], []
 
     def _from_stored_text(self, old: Document) -> _Pending:
@@ -334,7 +336,7 @@ class Ingestor:
         uploaded = path.is_relative_to((self.data_dir / "uploads").resolve())
         doc = Document(doc_id=doc_id, title=loaded.title, source=str(path),
                        origin="upload" if uploaded else self.options.origin,
-                       content_hash=digest, text="", meta={"edited": self._edits(store_key=(str(path), digest))})
+                       content_hash=digest, text="", meta={"edited": self._edits(str(path), digest)})
         chunks = build_chunks(doc, loaded, self.options.max_chars, self.options.pieces)
         if not chunks:
             summary.skip(str(path), "no text found after cleaning")

@@ -80,8 +80,10 @@ class Scoper:
             from chinese.bilingual import proper_names
 
             text += " " + " ".join(form for _, forms in proper_names(question.text) for form in forms)
-        by_place = {d for d, r in records.items() if any(_names(a, text) for p in r.get("places") or [r.get("place")] if p
-                                                          for a in aliases(p))}
+        # doc_id -> the names of its places the question uses (云南省, 云南, yunnan)
+        named_by = {d: [a for p in r.get("places") or [r.get("place")] if p for a in aliases(p) if _names(a, text)]
+                    for d, r in records.items()}
+        by_place = {d for d, names in named_by.items() if names}
         named_places = [short for short, full, english in ingest_config.PROVINCES
                         if _names(short, text) or _names(english.lower(), text)]
         year = next((a or b for a, b in _REPORT_YEAR.findall(text)), "")
@@ -103,8 +105,7 @@ class Scoper:
         reported = {a for r in records.values() for p in r.get("places") or [] for a in aliases(p)}
         unreported = [p for p in named_places if p not in reported]
         if by_place or refers_to_report:
-            consumed = [a for d in ids if d in by_place for p in records[d].get("places") or [] for a in aliases(p)
-                        if _names(a, text)]
+            consumed = [a for d in ids for a in named_by[d]]
             consumed += [m.group(0) for m in _REPORT_YEAR.finditer(text)]
             return Scope(frozenset(ids), named, unreported=[] if by_place else unreported,
                          consumed=sorted(set(consumed), key=len, reverse=True))
@@ -137,7 +138,7 @@ def _matches(doc_id: str, record: dict, chosen: Filter) -> bool:
         return False
     for key, value in chosen.where.items():
         if key == "place":
-            if not any(value in aliases(p) or value == p for p in record.get("places") or [record.get("place", "")]):
+            if not any(value in aliases(p) for p in record.get("places") or [record.get("place", "")]):
                 return False
         elif str(record.get(key, "")) != value:
             return False

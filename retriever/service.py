@@ -19,6 +19,7 @@ from chinese.script import to_simplified, to_traditional, with_digits
 from chinese.tokenize import person_names, query_terms
 from embedding.model import Embedder
 from index import IndexError_, IndexStore
+from ingest.metadata import aliases
 from ingest.metadata import shown as shown_record
 
 from . import extract
@@ -236,7 +237,7 @@ class Retriever:
                           language=answer.language, hits=hits, relevance=answer.relevance, decision=answer.decision)
         declined.warnings.append(message("missing_report", answer.language).format(
             _in_script("、".join(places), answer.language)))
-        declined.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
+        declined.related = _related(hits, k)
         return declined
 
     def _out_of_scope(self, question: str, scoped: Scope, language: str, started: float) -> Answer:
@@ -313,7 +314,7 @@ class Retriever:
             reason, words = decision.reason
             shown = ", ".join(_as_asked(question, w) for w in words)
             answer.warnings.append(message(reason, answer.language).format(shown))
-        answer.related = [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
+        answer.related = _related(hits, k)
 
     def _write_outline(self, outline: Outline, hits: list[Hit], k: int, answer: Answer) -> None:
         """What leads the outline (a part's heading, a report's title), then each entry with
@@ -360,10 +361,13 @@ class Retriever:
                 answer.citations.append(_citation(extra, hit))
 
 
+def _related(hits: list[Hit], k: int) -> list[Citation]:
+    """The closest passages, shown with a declined answer as related reading."""
+    return [_citation(i + 1, h) for i, h in enumerate(hits[:min(k, 3)])]
+
+
 def _speaks_of(answer: Answer, places: list[str]) -> bool:
     """Whether a passage the answer quotes names one of the places (全称 or 简称)."""
-    from ingest.metadata import aliases
-
     quoted = "".join(fold_for_matching(c.text) for c in answer.citations if c.sentences)
     return any(a in quoted for p in places for a in aliases(p) if not a.isascii())
 

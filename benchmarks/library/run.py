@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 
+from benchmarks.own_set import latency_summary
 from benchmarks.sets import LIBRARY_SET, library_part
 from chinese.clean import fold_for_matching
 
@@ -26,7 +26,7 @@ LIBRARY = [HERE.parents[1] / "corpus", HERE.parents[2] / "shared" / "reports" / 
 
 def load(part: str) -> list[dict]:
     rows = [json.loads(x) for x in (HERE.parent / LIBRARY_SET).read_text(encoding="utf-8").splitlines() if x.strip()]
-    return [r for r in rows if part == "all" or library_part(r["qid"]) == part]
+    return [r for r in rows if part == "all" or library_part(r["qid"], r["question"]) == part]
 
 
 def score(retriever, question: dict) -> dict:
@@ -54,15 +54,13 @@ def summary(rows: list[dict]) -> dict:
     ranked = [r for r in rows if r["answerable"] and r["kind"] != "several"]
     answerable = [r for r in rows if r["answerable"]]
     missing = [r for r in rows if not r["answerable"]]
-    latencies = sorted(r["latency_ms"] for r in rows)
     return {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(missing),
             "right_first": sum(1 for r in ranked if r["rank"] == 1) / max(1, len(ranked)),
             "right_top3": sum(1 for r in ranked if r["rank"] and r["rank"] <= 3) / max(1, len(ranked)),
             "answer_accuracy": sum(r["correct"] for r in answerable) / max(1, len(answerable)),
             "unanswerable_declined": sum(r["abstained"] for r in missing) / max(1, len(missing)),
             "answerable_declined": sum(r["abstained"] for r in answerable) / max(1, len(answerable)),
-            "latency_ms_p50": statistics.median(latencies) if latencies else 0.0,
-            "latency_ms_p95": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))] if latencies else 0.0}
+            **latency_summary([r["latency_ms"] for r in rows])}
 
 
 def main(argv=None) -> int:
