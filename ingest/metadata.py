@@ -74,6 +74,11 @@ def read_metadata(front: list[str], title: str, file_name: str, opening: str = "
     year = year.group(1) if year else date[:4]
     kind = next((k for k in config.REPORT_KINDS if k in simple.replace("人民政府", "政府")), "")
     speaker = next((m.group(1) for x in lines if (m := _SPEAKER.search(x.replace(" ", "")))), "")
+    if not (kind or date):
+        # Not a report (no kind in its title, no delivery line): a pre-split corpus's article
+        # titled 劲松站 (北京市) is not Beijing's report. Its place and year are not read, so
+        # no question is scoped to it; ``--set`` can still give it a record.
+        places, year = [], ""
     return {"title": title, "place": places[0] if places else "", "places": places,
             "level": level_of(places[0]) if places else "", "year": year, "date": date,
             "kind": kind, "speaker": speaker}

@@ -80,6 +80,8 @@ def test_without_a_salutation_only_leading_debris_goes():
     front, start = split_front_matter(["下载", "打印", "一、总体情况", "全区完成投资80亿元。"])
     assert front == [] and start == 2
     assert read_metadata([], "黄埔区广州开发区改革工作报告", "x.txt")["places"] == ["黄埔区", "广州开发区"]
+    # Not a report (no kind, no delivery line): its title's place is no scope.
+    assert read_metadata([], "劲松站 (北京市)", "cmrc.jsonl")["place"] == ""
 
 
 def test_a_question_naming_a_place_is_searched_in_that_report(library):
