@@ -89,7 +89,7 @@ class Scoper:
         year = next((a or b for a, b in _REPORT_YEAR.findall(text)), "")
         kind = next((k for k in _KINDS if k in text), "") or next(
             (k for e, k in _ENGLISH_KINDS.items() if e in text), "")
-        named = [*(named_places or []), *([f"{year}年"] if year else []), *([kind] if kind else [])]
+        named = [*named_places, *([f"{year}年"] if year else []), *([kind] if kind else [])]
         ids = set(records)
         if by_place:
             ids &= by_place
