@@ -71,6 +71,22 @@ def answering(seed_index, embedder):
     return Retriever(seed_index, embedder=embedder, gate=Recorder())
 
 
+class _Declining:
+    def run(self, question, hits, relevance, candidates, weights):
+        from retriever.gate import Decision
+
+        return Decision(answer=False, p_answer=0.0)
+
+
+@pytest.fixture(scope="session")
+def declining(seed_index, embedder):
+    """The seed index's retriever with a gate that always declines: for tests of how a
+    decline is written, apart from the gate's decision (which the benchmarks measure)."""
+    from retriever.service import Retriever
+
+    return Retriever(seed_index, embedder=embedder, gate=_Declining())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -101,10 +101,11 @@ def test_a_follow_up_naming_an_item_of_the_answer(retriever):
     assert last.citations[0].section.endswith("四是加快創建廣東省生物安全與健康產業先導區")
 
 
-def test_what_else_after_an_outline_stays_in_its_part(retriever):
+def test_what_else_after_an_outline_stays_in_its_part(retriever, declining):
     """"还有呢？" after the outline of 三、未来工作设想 used to repeat the outline; it now quotes
     passages of that part the conversation has not cited, and a second 还有呢 stays there too.
-    After a fact, with nothing more relevant, it says so rather than "the reports do not say"."""
+    After a fact, when the gate declines the rest, it says nothing more does rather than "the
+    reports do not say" (whether it declines is the gate's call, measured by the benchmarks)."""
     part = "三、未來工作設想"
     history = [Turn.after("黄埔区未来有什么打算？", retriever.ask("黄埔区未来有什么打算？"))]
     assert history[0].part == part
@@ -119,7 +120,7 @@ def test_what_else_after_an_outline_stays_in_its_part(retriever):
     fact = "黄埔区企业投资建设项目审批时间压减到多少个工作日？"
     history = [Turn.after(fact, retriever.ask(fact))]
     assert history[0].part == ""
-    more = retriever.ask("还有呢？", history=history)
+    more = declining.ask("还有呢？", history=history)
     assert more.abstained and more.answer.startswith("除了上面的回答，报告中没有找到更多相关的内容。")
 
 
@@ -191,14 +192,19 @@ def test_english_words_become_the_reports_chinese_keywords(retriever):
     assert not answer.abstained and "廣州知識產權法院" in answer.answer
 
 
-def test_english_keyword_counts_as_covered_where_a_passage_says_it_another_way(retriever):
+def test_english_keyword_counts_as_covered_where_a_passage_says_it_another_way(retriever, answering):
     """"taxes" is bridged to 减税 (tax cut), which the tax passage (税费, 税收: glossed "tax")
-    does not contain: with no bridged word in the top passages the question was abstained on."""
-    answer = retriever.ask("What does the report say about taxes?")
-    assert "减税" in retriever.prepare("What does the report say about taxes?").terms
+    does not contain: with no bridged word in the top passages the question was abstained on.
+    The reader quotes the tax passage, and the gate rates the question well above one the
+    report never speaks of (whether it answers, at P 0.75, is measured by the benchmarks)."""
+    question = "What does the report say about taxes?"
+    answer = answering.ask(question)
+    assert "减税" in retriever.prepare(question).terms
     assert "减税" not in fold_for_matching(answer.hits[0].chunk.text)
-    assert not answer.abstained and "稅費" in answer.answer.split("[")[0]
-    assert retriever.ask("What does the report say about housing prices?").abstained
+    assert "稅費" in answer.answer.split("[")[0]
+    housing = retriever.ask("What does the report say about housing prices?")
+    assert housing.abstained
+    assert retriever.ask(question).decision.p_answer > housing.decision.p_answer + 0.3
 
 
 def test_a_dictionary_word_the_index_holds_only_as_bigrams_is_searched_as_them(retriever):
