@@ -20,7 +20,12 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
 
 
 class UnreadableFile(Exception):
-    """A file we cannot read; the message says why, in terms a user understands."""
+    """A file we cannot read; the message says why, in terms a user understands: in
+    English for the command line, ``zh`` in Chinese for the page."""
+
+    def __init__(self, message: str, zh: str):
+        super().__init__(message)
+        self.zh = zh
 
 
 @dataclass
@@ -50,13 +55,15 @@ def load(path: Path, limits: Limits | None = None) -> LoadedFile:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise UnreadableFile(f"unsupported file type '{suffix or '(none)'}' (supported: "
-                             + ", ".join(sorted(SUPPORTED)) + ")")
+                             + ", ".join(sorted(SUPPORTED)) + ")",
+                             f"不支持的文件类型“{suffix or '无扩展名'}”（支持：{'、'.join(sorted(SUPPORTED))}）")
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise UnreadableFile(f"file is {size / 2**20:.0f} MB, over the {limits.max_file_bytes / 2**20:.0f} MB "
-                             "limit (set RAG_MAX_FILE_MB to change it)")
+                             "limit (set RAG_MAX_FILE_MB to change it)",
+                             f"文件大小 {size / 2**20:.0f} MB，超过 {limits.max_file_bytes / 2**20:.0f} MB 的上限")
     if size == 0:
-        raise UnreadableFile("file is empty")
+        raise UnreadableFile("file is empty", "文件是空的")
     data = path.read_bytes()
     reader = {".docx": _load_docx, ".pdf": _load_pdf, ".html": _load_html, ".htm": _load_html,
               ".md": _load_markdown, ".markdown": _load_markdown}.get(suffix, _load_text)
@@ -64,8 +71,9 @@ def load(path: Path, limits: Limits | None = None) -> LoadedFile:
     if not any(b.text.strip() for b in loaded.blocks):
         if suffix == ".pdf":
             raise UnreadableFile("no text found: this PDF seems to be scanned images; run OCR on it "
-                                 "(e.g. ocrmypdf) and ingest the result")
-        raise UnreadableFile("no text found in the file")
+                                 "(e.g. ocrmypdf) and ingest the result",
+                                 "没有找到文字：这份 PDF 似乎是扫描图片，请先做文字识别（OCR）再导入")
+        raise UnreadableFile("no text found in the file", "文件中没有找到文字")
     if not loaded.title:
         loaded.title = _title_from_name(path)
     return loaded
@@ -95,7 +103,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
         if data.startswith(bom):
             return data.decode(encoding), encoding
     if b"\x00" in data[:4096]:
-        raise UnreadableFile("this looks like a binary file, not text")
+        raise UnreadableFile("this looks like a binary file, not text", "这像是二进制文件，不是文本")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -108,11 +116,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
             continue
         candidates.append((_commonness(text), encoding, text))
     if not candidates:
-        raise UnreadableFile("cannot decode the text: it is not UTF-8, GB18030/GBK or Big5")
+        raise UnreadableFile("cannot decode the text: it is not UTF-8, GB18030/GBK or Big5",
+                             "无法识别文字编码：不是 UTF-8、GB18030/GBK 或 Big5")
     score, encoding, text = max(candidates)
     if score < 0.5:
         raise UnreadableFile("cannot decode the text: no encoding gives readable Chinese "
-                             "(is it a binary file?)")
+                             "(is it a binary file?)", "无法识别文字编码：任何编码都得不到可读的中文（是二进制文件吗？）")
     return text, encoding
 
 
@@ -227,9 +236,9 @@ def _load_docx(data: bytes, limits: Limits) -> LoadedFile:
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise UnreadableFile(f"not a valid .docx file ({exc.__class__.__name__})") from None
+        raise UnreadableFile(f"not a valid .docx file ({exc.__class__.__name__})", "不是有效的 .docx 文件") from None
     except Exception as exc:  # lxml raises its own XMLSyntaxError for damaged parts
-        raise UnreadableFile(f"damaged .docx file: {exc}") from None
+        raise UnreadableFile(f"damaged .docx file: {exc}", ".docx 文件已损坏，无法读取") from None
     blocks: list[Block] = []
     for para in document.paragraphs:
         text = para.text.strip()
@@ -261,21 +270,25 @@ def _check_zip(data: bytes, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise UnreadableFile("not a valid .docx file (it is not a zip archive; truncated or renamed?)") from None
+        raise UnreadableFile("not a valid .docx file (it is not a zip archive; truncated or renamed?)",
+                             "不是有效的 .docx 文件（文件可能不完整，或是改了扩展名）") from None
     total = 0
     for info in archive.infolist():
         total += info.file_size
         ratio = info.file_size / max(1, info.compress_size)
         if total > limits.max_unzipped_bytes or (info.file_size > 1_000_000 and ratio > limits.max_zip_ratio):
-            raise UnreadableFile("refused: this .docx expands to an implausible size (zip bomb?)")
+            raise UnreadableFile("refused: this .docx expands to an implausible size (zip bomb?)",
+                                 "已拒绝：这个 .docx 解压后大得不合常理（疑似压缩炸弹）")
     if "word/document.xml" not in archive.namelist():
-        raise UnreadableFile("not a valid .docx file (no word/document.xml inside)")
+        raise UnreadableFile("not a valid .docx file (no word/document.xml inside)",
+                             "不是有效的 .docx 文件（缺少正文部分 word/document.xml）")
     # python-docx parses with lxml set to resolve_entities=False; also refuse DTDs outright,
     # since a Word file never needs one and entity-expansion attacks live there.
     with archive.open("word/document.xml") as part:
         head = part.read(4096)
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise UnreadableFile("refused: the document declares XML entities (not something Word writes)")
+        raise UnreadableFile("refused: the document declares XML entities (not something Word writes)",
+                             "已拒绝：文档声明了 XML 实体（Word 不会这样写）")
 
 
 # ---------------------------------------------------------------- PDF
@@ -292,13 +305,14 @@ def _load_pdf(data: bytes) -> LoadedFile:
             try:
                 reader.decrypt("")
             except Exception:
-                raise UnreadableFile("this PDF is password-protected") from None
+                raise UnreadableFile("this PDF is password-protected", "这份 PDF 设有密码，无法读取") from None
         pages = [page.extract_text() or "" for page in reader.pages]
         title = ((reader.metadata or {}).get("/Title") or "") if reader.metadata else ""
     except UnreadableFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
-        raise UnreadableFile(f"damaged PDF file ({exc.__class__.__name__}: {exc})"[:300]) from None
+        raise UnreadableFile(f"damaged PDF file ({exc.__class__.__name__}: {exc})"[:300],
+                             "PDF 文件已损坏，无法读取（可能不完整，或不是真正的 PDF）") from None
     lines: list[str] = []
     for page in pages:
         for line in page.splitlines():

@@ -40,7 +40,7 @@ class IngestSummary:
     unchanged: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    skipped: list[dict] = field(default_factory=list)        # {"file", "reason", "kind"}
+    skipped: list[dict] = field(default_factory=list)        # {"file", "reason", "reason_zh", "kind"}
     debris: dict = field(default_factory=dict)               # doc_id -> cleaning report
     chunks_total: int = 0
     chunks_written: int = 0
@@ -56,8 +56,9 @@ class IngestSummary:
         """Inputs that could not be read (duplicates and ignored files are not failures)."""
         return [s for s in self.skipped if s["kind"] == "error"]
 
-    def skip(self, file: str, reason: str, kind: str = "error") -> None:
-        self.skipped.append({"file": file, "reason": reason, "kind": kind})
+    def skip(self, file: str, reason: str, zh: str, kind: str = "error") -> None:
+        """``reason`` for the command line, ``zh`` for the page."""
+        self.skipped.append({"file": file, "reason": reason, "reason_zh": zh, "kind": kind})
 
     @property
     def changed(self) -> bool:
@@ -138,11 +139,13 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path], list[dict]]
                     if f.suffix.lower() in SUPPORTED:
                         files.append(f)
                     else:
-                        skipped.append({"file": str(f), "reason": f"unsupported file type '{f.suffix}'", "kind": "ignored"})
+                        skipped.append({"file": str(f), "reason": f"unsupported file type '{f.suffix}'",
+                                        "reason_zh": f"不支持的文件类型“{f.suffix}”", "kind": "ignored"})
         elif path.is_file():
             files.append(path)
         else:
-            skipped.append({"file": str(path), "reason": "no such file or folder", "kind": "error"})
+            skipped.append({"file": str(path), "reason": "no such file or folder", "reason_zh": "没有这个文件或文件夹",
+                            "kind": "error"})
     return list(dict.fromkeys(files)), folders, skipped
 
 
@@ -181,7 +184,7 @@ class Ingestor:
                     if w.remove_document(doc_id):
                         summary.removed.append(doc_id)
                     else:
-                        summary.skip(doc_id, "no such document in the index")
+                        summary.skip(doc_id, "no such document in the index", "索引中没有这份文档")
             summary.chunks_total = store.info().chunks
             summary.seconds = time.perf_counter() - started
             return summary
@@ -298,10 +301,11 @@ class Ingestor:
                 original = Path(keep or old_source).name
                 for source in sources:
                     if source != keep:
-                        summary.skip(source, f"identical to {original} (indexed as {known})", "duplicate")
+                        summary.skip(source, f"identical to {original} (indexed as {known})",
+                                     f"与已导入的 {original}（{known}）内容相同", "duplicate")
                 continue
             for source in sources[1:]:
-                summary.skip(source, f"identical to {group[0].name}", "duplicate")
+                summary.skip(source, f"identical to {group[0].name}", f"与 {group[0].name} 内容相同", "duplicate")
             item = self._prepare(group[0], digest, by_source.get(sources[0]), taken, summary)
             if item is not None:
                 seen_docs.add(item.document.doc_id)
@@ -320,7 +324,7 @@ class Ingestor:
             try:
                 groups.setdefault(file_hash(path), []).append(path)
             except OSError as exc:
-                summary.skip(str(path), f"cannot read: {exc.strerror}")
+                summary.skip(str(path), f"cannot read: {exc.strerror}", "无法读取文件")
         return groups
 
     def _prepare(self, path: Path, digest: str, replaces: str | None, taken: set[str],
@@ -330,7 +334,7 @@ class Ingestor:
         try:
             loaded = load(path, self.options.limits)
         except UnreadableFile as exc:
-            summary.skip(str(path), str(exc))
+            summary.skip(str(path), str(exc), exc.zh)
             return None              # a known file stays indexed as it was: its path still exists
         doc_id = replaces or make_doc_id(display_stem(path), taken)
         uploaded = path.is_relative_to((self.data_dir / "uploads").resolve())
@@ -339,7 +343,7 @@ class Ingestor:
                        content_hash=digest, text="", meta={"edited": self._edits(str(path), digest)})
         chunks = build_chunks(doc, loaded, self.options.max_chars, self.options.pieces)
         if not chunks:
-            summary.skip(str(path), "no text found after cleaning")
+            summary.skip(str(path), "no text found after cleaning", "清理后没有剩下正文")
             return None
         summary.debris[doc_id] = doc.cleaning
         return _Pending(doc, chunks, replaces=replaces is not None)
@@ -350,7 +354,7 @@ class Ingestor:
         try:
             lines = jsonl.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            summary.skip(str(jsonl), f"cannot read: {exc}")
+            summary.skip(str(jsonl), f"cannot read: {exc}", "无法读取文件")
             return [], [], []
         for number, line in enumerate(lines, 1):
             self.progress("reading", number, len(lines))
@@ -360,10 +364,10 @@ class Ingestor:
                 record = json.loads(line)
                 doc_id, title, text = str(record["doc_id"]), str(record.get("title") or ""), str(record["text"])
             except (ValueError, KeyError, TypeError) as exc:
-                summary.skip(f"{jsonl.name}:{number}", f"bad record ({exc})")
+                summary.skip(f"{jsonl.name}:{number}", f"bad record ({exc})", "记录格式不对")
                 continue
             if doc_id in seen:
-                summary.skip(f"{jsonl.name}:{number}", f"duplicate doc_id {doc_id}", "duplicate")
+                summary.skip(f"{jsonl.name}:{number}", f"duplicate doc_id {doc_id}", f"重复的 doc_id {doc_id}", "duplicate")
                 continue
             seen.add(doc_id)
             digest = sha256_text(title + "\n" + text)
@@ -377,7 +381,7 @@ class Ingestor:
             chunks = build_chunks(doc, LoadedFile(title=title, blocks=blocks), self.options.max_chars,
                                   self.options.pieces)
             if not chunks:
-                summary.skip(f"{jsonl.name}:{number}", "no text")
+                summary.skip(f"{jsonl.name}:{number}", "no text", "没有正文")
                 continue
             pending.append(_Pending(doc, chunks, replaces=old is not None))
         removals = [doc_id for doc_id, (source, origin, _) in states.items()

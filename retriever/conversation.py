@@ -20,6 +20,15 @@ _MORE = re.compile(r"^(还有|還有|另外|其他|其它|然后|然後|and|what
                    r"|^(还有呢|還有呢|还有吗|還有嗎|还有别的吗|還有別的嗎|其他呢|其它呢)", re.I)
 _REFERS_BACK = re.compile(r"它|它们|它們|这项|這項|这个|這個|这些|這些|该|該|其|此|那|上述|前者|后者|後者"
                           r"|\b(it|its|they|them|their|this|that|these|those)\b", re.I)
+# A first question that points back at something (这项改革取得了什么成效？, 它的口令是什么？,
+# "What did it achieve?"): with no earlier turn there is nothing it can point at. The
+# demonstrative opens the question; 这份报告 and "this report" point at the report itself.
+_POINTS_BACK = re.compile(
+    r"^(?:那么|那|请问)?\s*(?P<word>这项|這項|这些|這些|这个|這個|这一|這一|这种|這種|该项|該項|它们|它們|它|"
+    r"上述|前者|后者|後者|此项|此項|其中)(?!份|篇|部|本)(?P<rest>.*)$"
+    r"|^(?:what|how|when|why|where|who)\s+(?:did|does|do|is|are|was|were|has|have|will)\s+"
+    r"(?P<en>it|they|this|these|those)\b(?!\s+(?:reports?|documents?|papers?|articles?)\b)(?P<en_rest>.*)$",
+    re.I | re.S)
 MAX_FOLLOW_UP_CHARS = 16
 MAX_ENGLISH_FOLLOW_UP_CHARS = 60
 
@@ -47,6 +56,30 @@ class Turn:
         used = [c for c in answer.citations if c.sentences and c.chunk_id is not None]
         return cls(question, answer.resolved_question or question,
                    [c.chunk_id for c in used], [c.sentences[0] for c in used], answer.outlined_part)
+
+
+@dataclass
+class Dangling:
+    """A first question that refers back: ``words`` is what it points with (这项, 还有呢,
+    第二项), ``rest`` what follows it, whose first word may still name the thing (这个鲤鱼门
+    天后庙 does; 这项改革 may not, where many passages speak of reforms)."""
+    words: str
+    rest: str
+
+
+def dangling(question: str) -> Dangling | None:
+    """The reference of a question asked with no earlier turn, or None when it has none."""
+    stripped = question.strip()
+    if _MORE.search(stripped):
+        return Dangling(stripped.rstrip("?？!！。. "), "")
+    english = stripped.isascii()
+    item = (_ITEM_EN.search if english else _ITEM_ZH.match)(stripped)
+    if item and len(stripped) <= (MAX_ENGLISH_FOLLOW_UP_CHARS if english else MAX_FOLLOW_UP_CHARS):
+        return Dangling(item.group(0).strip(), "")
+    m = _POINTS_BACK.match(stripped)
+    if m is None:
+        return None
+    return Dangling(m.group("word") or m.group("en"), (m.group("rest") or m.group("en_rest") or "").strip())
 
 
 @dataclass

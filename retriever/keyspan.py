@@ -45,6 +45,9 @@ from .question import Question, wanted_spans
 ASKING = re.compile(r"为什么|为何|什么时候|什么样的?|什么|多少[个项家次年天倍名条所层级种类份位件批届期座回公里米元人岁]?"
                     r"|哪里|哪儿|哪一?[年个位家些种国条座所天月部本]?|谁|几[个项家次年天倍名条所层级种类份位件批届期座回]?"
                     r"|何时|何地|何处|如何|怎样|怎么样?")
+# A question asking for a list (哪些, 哪几, 哪“三办”, 包括什么): its key span is the whole
+# enumeration the span sits in (一天办、一键办、离岸办), not the one item it found.
+ASKS_FOR_A_LIST = re.compile(r"哪些|哪几|哪[“「]|包括什么|包含什么|有什么")
 # How a name is given: a question that asks 又叫什么 is answered by what follows 又名, 俗称 ...
 _NAMING = re.compile(r"又名|又称|又叫做?|别名|别称|俗称|俗名|简称|亦称|也称|也叫|又译|旧称|或称|名叫|叫做|叫作|称为|称作|名为|原名|本名|叫")
 # 哪个海峡, 什么颜色: the answer often ends in the noun asked about (直布罗陀【海峡】); not these.
@@ -60,6 +63,7 @@ _FUNCTION = set("是为了的在于由被把将及和与或也都而就已曾则
 _OPENING, _CLOSING = set("“「《\"‘『"), set("”」》\"’』")
 _TRIMMED = _FUNCTION | _OPENING | _CLOSING
 _LEADING = _TRIMMED | set("：:，,、 ")
+_ITEM_EDGES = set(_CLAUSE_MARKS) | _OPENING | _CLOSING | set("、（）()")
 
 MAX_SLOT = 40            # characters between the keywords that frame the answer
 NEAR = 12                # how far around a span the question's keywords count
@@ -138,6 +142,7 @@ class KeySpanFinder:
         self.names = [(kind, find) for kind, find, asked in (("person", person_names, person),
                                                              ("place", place_names, place)) if asked]
         self.naming = bool(asking and _NAMING.search(folded[:asking.start()][-4:]))   # 又叫什么
+        self.listing = question.language != "en" and bool(ASKS_FOR_A_LIST.search(folded))
         # which side of the interrogative each keyword stands on: "before" / "after"
         where = asking.start() if asking else len(folded)
         self.side = {t: ("before" if folded.find(t) < where else "after") for t in weights if t in folded}
@@ -154,7 +159,8 @@ class KeySpanFinder:
             cover, side = self._coverage(folded)
             spans = list(self._spans(folded, cover))
             if spans:
-                return self._best(folded, spans, cover, side)
+                best = self._best(folded, spans, cover, side)
+                return _enumeration(folded, best) if self.listing else best
         return self._heaviest_clause(folded)
 
     # -------------------------------------------------------------- numbers and dates
@@ -297,6 +303,44 @@ class KeySpanFinder:
             score += ASKED_NOUN
         score += {"quotation": QUOTATION, "slot": SLOT, "person": PERSON, "place": PLACE}.get(kind, 0.0)
         return score - PER_EXTRA_CHAR * max(0, b - a - LONG)
+
+
+def _enumeration(folded: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The span widened to the 、-separated enumeration it is part of (a quoted item's
+    quotation marks count with it: “暖企8条”、“稳企6条”): from its item's edges, across
+    every 、 to the next item, both ways. A span in no enumeration stays as it is."""
+    a, b = _item_around(folded, *span)
+    start, end = a, b
+    while (before := _separator(folded, start - 1, -1)) is not None:
+        start = _item_around(folded, before - 1, before - 1)[0]
+    while (after := _separator(folded, end, 1)) is not None:
+        end = _item_around(folded, after + 1, after + 1)[1]
+    if (start, end) == (a, b):
+        return span
+    return min(span[0], start), max(span[1], end)
+
+
+def _item_around(folded: str, a: int, b: int) -> tuple[int, int]:
+    """The run around a..b up to the nearest punctuation (quotation marks included in the
+    run when they close right around it)."""
+    if a == b < len(folded) and folded[a] in _OPENING:     # an item that opens with “
+        a = b = a + 1
+    while a > 0 and folded[a - 1] not in _ITEM_EDGES:
+        a -= 1
+    while b < len(folded) and folded[b] not in _ITEM_EDGES:
+        b += 1
+    if a > 0 and b < len(folded) and folded[a - 1] in _OPENING and folded[b] in _CLOSING:
+        a, b = a - 1, b + 1
+    return a, b
+
+
+def _separator(folded: str, at: int, step: int) -> int | None:
+    """Where the 、 next to position ``at`` is (looking in the direction ``step``), with an
+    item after it; None when there is none."""
+    if not 0 <= at < len(folded) or folded[at] != "、":
+        return None
+    beyond = at + step
+    return at if 0 <= beyond < len(folded) and folded[beyond] not in set(_CLAUSE_MARKS) else None
 
 
 def _asked_noun(folded: str, asking: re.Match | None) -> str:

@@ -52,6 +52,7 @@ class Answer:
     mode: str = "extractive"
     resolved_question: str | None = None   # a follow-up rewritten with the conversation
     outlined_part: str = ""          # the part heading, when the answer is that part's outline
+    route: str = ""                  # the router's kind of question (retriever.router.Route.kind)
     warnings: list[str] = field(default_factory=list)        # e.g. unsupported claims in an LLM answer
     timing_ms: dict = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)             # everything retrieved, best first

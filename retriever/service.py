@@ -25,7 +25,7 @@ from ingest.metadata import shown as shown_record
 from . import extract
 from .abstain import measure
 from .bridge import bridge
-from .conversation import Turn, resolve
+from .conversation import Dangling, Turn, dangling, resolve
 from .gate import Decision, LearnedGate
 from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, parse_question, topic_words
@@ -88,6 +88,16 @@ MESSAGES = {
         "zh-Hant": "問題沒有指明報告，以下是{}份報告各自的說法；指明報告（如「{}」）可得到單一答案。",
         "en": "The question names no report; here is what each of {} reports says. Name one (e.g. {}) for a single answer.",
     },
+    "which_report": {
+        "zh-Hans": "库中有{}份报告，问题没有指明是哪一份。最接近的是：{}。请在问题中写明报告（如“{}讲了什么？”），或在“提问范围”中选择报告。",
+        "zh-Hant": "庫中有{}份報告，問題沒有指明是哪一份。最接近的是：{}。請在問題中寫明報告（如「{}講了什麼？」），或在「提問範圍」中選擇報告。",
+        "en": "The library holds {} reports and the question names none. The closest: {}. Name one in the question (e.g. \"What does {} say?\"), or choose reports in the scope selector.",
+    },
+    "refers_back": {
+        "zh-Hans": "问题中的“{}”没有可指代的前文：这是本次对话的第一个问题。请写明所指的内容（如改革、政策或项目的名称）再问；下面是与问题最接近的段落。",
+        "zh-Hant": "問題中的「{}」沒有可指代的前文：這是本次對話的第一個問題。請寫明所指的內容（如改革、政策或項目的名稱）再問；下面是與問題最接近的段落。",
+        "en": "\"{}\" points back, but this is the first question of the conversation: there is nothing before it. Please name it (a reform, a policy, a project) and ask again; the closest passages are below.",
+    },
     "unknown": {
         "zh-Hans": "报告中没有提到：{}",
         "zh-Hant": "報告中沒有提到：{}",
@@ -146,6 +156,10 @@ class Retriever:
         scoped = self.scoper.run(parsed, scope)
         if scoped.missing or scoped.doc_ids == frozenset():
             return self._out_of_scope(question, scoped, shown.language, started)
+        if not history:
+            pointed = dangling(question)
+            if pointed is not None and not self._names_one_thing(pointed, scoped.doc_ids):
+                return self._ask_back(question, pointed, parsed, shown.language, scoped.doc_ids, k, started)
         searched = parsed
         if scoped.consumed:                  # 云南省……: within its report, the name says no more
             rest = without(parsed.text, parsed.folded, scoped.consumed)
@@ -228,7 +242,21 @@ class Retriever:
         if len(answering) == 1:
             return answering[0][1]
         records = self.scoper.records()
+        if all(a.route == "outline" for _, a in answering):    # 这份报告讲了什么？ among many
+            return self._which_report(question, [records[d] for d, _ in answering], answering, options["language"])
         return _side_by_side([(shown_record(records[d]), a) for d, a in answering], options["language"])
+
+    def _which_report(self, question: Question, found: list[dict], answering: list, language: str) -> Answer:
+        """"What is the report about?" in a library of several: which report is meant is
+        asked back, naming the reports whose outlines matched (each one's first part cited)."""
+        names = [_in_script(shown_record(r).split(" · ")[0], language) for r in found]
+        answer = Answer(question=question.raw, abstained=True, language=language,
+                        answer=message("which_report", language).format(
+                            len(self.scoper.records()), "、".join(names), names[0]))
+        answer.related = [a.citations[0] for _, a in answering if a.citations]
+        for n, c in enumerate(answer.related, 1):
+            c.n = n
+        return answer
 
     def _unreported(self, answer: Answer, places: list[str], hits: list[Hit], k: int) -> Answer:
         """北京市……是多少？ in a library with no report on Beijing, answered from passages
@@ -244,6 +272,24 @@ class Retriever:
         answer = Answer(question=question, answer="", abstained=True, language=language)
         answer.answer = (message("missing_report", language).format(_in_script(scoped.missing, language))
                          if scoped.missing else message("empty_scope", language))
+        answer.timing_ms["total"] = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _names_one_thing(self, pointed: Dangling, within) -> bool:
+        """这个鲤鱼门天后庙……: the word after the demonstrative names what it points at when
+        at most one passage (in the question's scope) contains it. 这项改革 in a report of
+        reforms, 它的…… and 还有呢 name nothing."""
+        noun = _noun_after(pointed)
+        return bool(noun) and self.store.term_document_frequency([noun], within).get(noun, 0) <= 1
+
+    def _ask_back(self, question: str, pointed: Dangling, parsed: Question, language: str, within, k: int,
+                  started: float) -> Answer:
+        """A first question that refers back to nothing: asked what it means, with the
+        closest passages (one of them may be what the asker had in mind)."""
+        hits = self.search(parsed, k=max(k, 10), within=within)
+        answer = Answer(question=question, abstained=True, language=language, hits=hits,
+                        answer=message("refers_back", language).format(pointed.words + _noun_after(pointed)))
+        answer.related = _related(hits, k)
         answer.timing_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
 
@@ -284,6 +330,7 @@ class Retriever:
         weights = {t: idf(frequency[t], total) for t in question.terms}
         relevance = answer.relevance = measure(question, hits, frequency, total, self.store.folded_text(evidence))
         route = self.router.run(question, hits, relevance, already_said, more, within)
+        answer.route = route.kind
         if route.kind == "outline":          # 黄埔区未来有什么打算？: the part's sections, each cited
             self._write_outline(route.outline, hits, k, answer)
             if route.outline.missing_part:
@@ -359,6 +406,14 @@ class Retriever:
             if i not in numbers:
                 extra += 1
                 answer.citations.append(_citation(extra, hit))
+
+
+def _noun_after(pointed: Dangling) -> str:
+    """The word right after 这项/这个 (改革 in 这项改革取得了什么成效？), folded; "" when what
+    follows is no word of its own (它的……) or the question is English."""
+    rest = fold_for_matching(pointed.rest[:12]) if not pointed.rest.isascii() else ""
+    first = next(iter(query_terms(rest)), "") if rest else ""
+    return first if first and rest.startswith(first) else ""
 
 
 def _related(hits: list[Hit], k: int) -> list[Citation]:

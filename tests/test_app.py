@@ -58,7 +58,8 @@ def test_bad_upload_is_reported_and_changes_nothing(app_server, tmp_path):
     broken.write_bytes(b"%PDF-1.4 broken")
     message, *_ = client.predict([handle_file(str(broken))], api_name="/upload")
     message = html.unescape(message)
-    assert "未导入" in message and "scan.pdf：" in message and "damaged PDF" in message
+    # said in Chinese, as every message of the page is
+    assert "未导入" in message and "scan.pdf：" in message and "PDF 文件已损坏" in message
     assert client.predict(api_name="/documents") == before
 
 
@@ -87,3 +88,20 @@ def test_example_questions_start_with_what_the_report_is_about(seed_copy, retrie
     assert examples[1] == "“率先推动体制机制创新”有哪些具体做法？"
     answer = retriever.ask(OVERVIEW_QUESTION)
     assert not answer.abstained and answer.answer.startswith("黄埔区广州开发区改革工作报告：一、主要工作情况；[1]")
+
+
+def test_the_rest_api_is_served_beside_the_page(app_server):
+    """One server: the page at /, the API's routes and their OpenAPI docs beside it."""
+    import httpx
+
+    url = app_server.url.rstrip("/")
+    assert httpx.get(f"{url}/healthz").json() == {"status": "ready"}
+    assert "/api/ask" in httpx.get(f"{url}/openapi.json").json()["paths"]
+    assert httpx.get(f"{url}/docs").status_code == 200
+    answer = httpx.post(f"{url}/api/ask", json={"question": "黄埔区企业投资建设项目审批时间压减到多少个工作日？"},
+                        timeout=60).json()
+    assert not answer["abstained"] and "13" in answer["answer"]
+    reply = httpx.post(f"{url}/v1/chat/completions", timeout=60, json={
+        "model": "reportqa", "messages": [{"role": "user", "content": "黄埔区企业投资建设项目审批时间压减到多少个工作日？"}]})
+    assert "13" in reply.json()["choices"][0]["message"]["content"]
+    assert "<html" in httpx.get(url + "/").text.lower()          # the page is still at /

@@ -117,6 +117,33 @@ def test_a_question_naming_no_report_gets_each_reports_answer_named(library):
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
+def test_what_a_report_says_asks_back_which_report_is_meant(library):
+    retriever = retriever_for(library[1])
+    answer = retriever.ask("这份报告讲了什么？")
+    assert answer.abstained and "问题没有指明是哪一份" in answer.answer
+    assert "2031年云海市政府工作报告" in answer.answer and "2031年兴和县政府工作报告" in answer.answer
+    assert {c.doc_id for c in answer.related} == {"yunhai", "xinghe"}
+    named = retriever.ask("云海市的报告讲了什么？")
+    assert not named.abstained and {c.doc_id for c in named.citations} == {"yunhai"}
+
+
+def test_a_first_question_pointing_back_is_asked_what_it_means(library):
+    from retriever.conversation import Turn
+
+    retriever = retriever_for(library[1])
+    for question, words in (("这项目标是多少？", "这项目标"), ("它的增长是多少？", "它"), ("还有呢？", "还有呢")):
+        answer = retriever.ask(question)
+        assert answer.abstained and f"问题中的“{words}”没有可指代的前文" in answer.answer, answer.answer
+        assert answer.related                      # the closest passages, to choose from
+    # After a turn, the same words are a follow-up, resolved with it.
+    first = retriever.ask("兴和县森林覆盖率提高到多少？")
+    follow = retriever.ask("它的增长是多少？", history=[Turn.after("兴和县森林覆盖率提高到多少？", first)])
+    assert "没有可指代的前文" not in follow.answer and follow.resolved_question
+    # A demonstrative before a word only one passage has names its thing.
+    named = retriever.ask("这个森林覆盖率是多少？")
+    assert "没有可指代的前文" not in named.answer
+
+
 def test_a_chosen_scope_is_searched_alone(library):
     retriever = retriever_for(library[1])
     answer = retriever.ask("地区生产总值增长多少？", scope=Filter.parse(where=["place=兴和县"]))

@@ -1,5 +1,6 @@
 """Every format, read from real files the tests write, and bad files refused with a reason."""
 import io
+import re
 import zipfile
 
 import pytest
@@ -101,8 +102,9 @@ def test_scanned_pdf_without_text_layer(tmp_path):
 def test_bad_files_refused_with_reason(tmp_path, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
-    with pytest.raises(UnreadableFile, match=message):
+    with pytest.raises(UnreadableFile, match=message) as refused:
         load(path)
+    assert re.search(r"[\u4e00-\u9fff]{4}", refused.value.zh)       # the page's reason, in Chinese
 
 
 def test_docx_zip_bomb_refused(tmp_path):

@@ -221,6 +221,15 @@ def test_auth_and_secrets_stay_out_of_the_page(seed_index, tmp_path):
         session.post(server.url + "login", data={"username": "alice", "password": "wonder-land"}, timeout=10)
         for path in ("", "config", "gradio_api/info"):
             assert secret not in session.get(server.url + path, timeout=10).text
+        # The REST API asks for the same login (HTTP Basic, or as a Bearer key); /healthz does not.
+        asked = {"question": "审批时间压减到多少个工作日？"}
+        assert httpx.post(server.url + "api/ask", json=asked, timeout=60).status_code == 401
+        assert httpx.get(server.url + "api/documents", timeout=10).status_code == 401
+        assert "13" in httpx.post(server.url + "api/ask", json=asked, auth=("alice", "wonder-land"), timeout=60).json()["answer"]
+        chat = {"messages": [{"role": "user", "content": asked["question"]}]}
+        assert httpx.post(server.url + "v1/chat/completions", json=chat, timeout=60,
+                          headers={"Authorization": "Bearer alice:wonder-land"}).status_code == 200
+        assert httpx.get(server.url + "healthz", timeout=10).json() == {"status": "ready"}
     finally:
         server.stop()
     assert secret not in Path(server.log.name).read_text()

@@ -705,6 +705,11 @@ def test_key_spans_framed_named_and_quoted():
     assert marked("政策兑现最快要多少个小时？",
                   "将15个部门382项兑现事项限时办结，平均兑现时间只用10.5个工作日，最短仅8.5个小时。") == "8.5个小时"
     assert marked("区里统筹了几个百亿元产业投资基金？", "统筹3个百亿元产业投资基金。") == "3个"   # 百 is a magnitude
+    # a question asking for a list marks the whole enumeration its span is in, quoted items too
+    assert marked("企业开办实现了哪“三办”？", "企业开办实现“一天办、一键办、离岸办”。") == "一天办、一键办、离岸办"
+    assert marked("黄埔区制定了哪些稳企政策？", "区里制定“稳企6条”、“暖企8条”、“惠企3条”，效果明显。") == \
+        "“稳企6条”、“暖企8条”、“惠企3条”"
+    assert marked("黄埔区制定了什么稳企政策？", "区里制定“稳企6条”、“暖企8条”，效果明显。") == "稳企6条"
 
 
 def test_the_answer_opens_with_its_best_sentence(retriever):

@@ -1,6 +1,6 @@
 """python -m ui [--host 127.0.0.1] [--port 7860] [--data-dir DIR] [--auth USER:PASS]
 
-Serves the chat app. The page comes up at once; on first launch (or when corpus/
+Serves the chat app and its REST API (ui/api.py) on one port. The page comes up at once; on first launch (or when corpus/
 changed) it ingests first and shows the progress. RAG_AUTH=USER:PASS works like --auth.
 """
 from __future__ import annotations
@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"WARNING: serving on {args.host} without --auth: anyone who can reach this port can read the "
               "reports, upload and delete them. Add --auth USER:PASS (or RAG_AUTH).", file=sys.stderr)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+    import uvicorn
+
+    from .api import build_api
     from .app import build
     from .feedback import FeedbackStore
     from .render import CSS
@@ -43,10 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = settings.data_dir(args.data_dir)
     state = AppState(data_dir, corpus=None if args.no_corpus else settings.DEFAULT_CORPUS)
     state.start()
-    app = build(state, FeedbackStore(data_dir))
-    app.queue(default_concurrency_limit=8)
-    app.launch(server_name=args.host, server_port=args.port, auth=auth, css=CSS, show_error=False,
-               max_file_size=settings.max_file_bytes(), footer_links=["api"], quiet=False)
+    page = build(state, FeedbackStore(data_dir))
+    page.queue(default_concurrency_limit=8)
+    # The REST API (/api/..., /v1/chat/completions, /healthz, /docs) and the page on one server.
+    server = build_api(state, auth)
+    server = gr.mount_gradio_app(server, page, path="/", auth=auth, css=CSS, show_error=False,
+                                 max_file_size=settings.max_file_bytes(), footer_links=["api"])
+    print(f"* Running on http://{args.host}:{args.port} (the page at /, the API at /docs)", flush=True)
+    uvicorn.run(server, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

@@ -22,6 +22,7 @@ from retriever.question import BadQuestion, parse_question
 from retriever.scope import Filter
 
 from . import render
+from .api import documents_json
 from .feedback import FeedbackStore
 from .state import AppState
 
@@ -236,22 +237,12 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
         def do_upload(files, progress=gr.Progress()):
             if not files:
                 return "请先选择要上传的文件。", gr.update(), gr.update(), gr.update(), gr.update()
-            paths, refused, names = [], [], {}
+            given = []
             for f in files:
                 temp = f if isinstance(f, str) else getattr(f, "name", str(f))
-                original = Path((getattr(f, "orig_name", None) or Path(temp).name).replace("\\", "/")).name
-                saved = state.save_upload(temp, original)
-                if saved is None:
-                    refused.append(f"{original}：不支持的文件类型")
-                else:
-                    paths.append(saved)
-                    names[str(saved)] = original
-            summary = None
-            if paths:
-                summary = state.ingest(paths, origin="upload",
-                                       progress=lambda stage, done, total: progress((done, total or None), desc=stage))
-                for skipped in summary.skipped:         # keep no copy of what was not indexed
-                    Path(skipped["file"]).unlink(missing_ok=True) if skipped["file"].startswith(str(state.uploads)) else None
+                given.append((temp, getattr(f, "orig_name", None) or Path(temp).name))
+            summary, refused, names = state.add_uploads(
+                given, progress=lambda stage, done, total: progress((done, total or None), desc=stage))
             # The upload box is emptied: what it held is imported (or was refused, and said so).
             return _ingest_message(summary, refused, names), gr.update(value=_documents_table(state)), \
                 gr.update(choices=_doc_choices(state)), _ready_status(state), gr.update(value=None)
@@ -269,14 +260,8 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
         def do_remove(doc_id):
             if not doc_id:
                 return "请先选择一份报告。", gr.update(), gr.update(), "", gr.update()
-            store = state.store()
-            doc = store.document(doc_id) if store else None
-            from ingest.pipeline import Ingestor
-
-            summary = Ingestor(state.data_dir, state.embedder).remove([doc_id])
-            if doc and doc.origin == "upload" and doc.source.startswith(str(state.uploads)):
-                Path(doc.source).unlink(missing_ok=True)
-            message = f"已删除：{doc.title if doc else doc_id}" if summary.removed else f"没有找到：{doc_id}"
+            doc = state.remove(doc_id)
+            message = f"已删除：{render.text(doc.title)}" if doc else f"没有找到：{render.text(doc_id)}"
             return message, gr.update(value=_documents_table(state)), gr.update(choices=_doc_choices(state), value=None), \
                 "", _ready_status(state)
 
@@ -327,10 +312,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
 
         def documents() -> list[dict]:
             """The ingested documents."""
-            store = state.store()
-            return [{"doc_id": d.doc_id, "title": d.title, "file": d.file_name, "chunks": d.chunk_count,
-                     "chars": d.chars, "ingested_at": d.ingested_at, "record": d.record, "cleaning": d.cleaning}
-                    for d in (store.documents() if store else [])]
+            return documents_json(state)
 
         gr.api(documents, api_name="documents")
     return app
@@ -381,7 +363,7 @@ def _ingest_message(summary, refused: list[str], names: dict[str, str] | None = 
         for s in summary.skipped:
             label = "重复，未重复导入" if s["kind"] == "duplicate" else "未导入"
             name = names.get(s["file"]) or Path(s["file"]).name
-            lines.append(f"⚠️ {render.text(name)}：{label}（{render.text(s['reason'])}）")
+            lines.append(f"⚠️ {render.text(name)}：{label}（{render.text(s.get('reason_zh') or s['reason'])}）")
         searchable = "新内容已可检索。" if (summary.added or summary.updated) else ""
         lines.append(f"用时 {summary.seconds:.1f} 秒。{searchable}")
     lines.extend(f"⚠️ {render.text(r)}" for r in refused)

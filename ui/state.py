@@ -118,3 +118,33 @@ class AppState:
             except IndexError_:
                 return None
         return self._store
+
+    # ------------------------------------------------------------------ the library, for the page and the API
+    def add_uploads(self, files: list[tuple[str, str]], progress=None) -> tuple[IngestSummary | None, list[str], dict]:
+        """Uploaded files, each (temporary path, the name the user gave it): saved under
+        data/uploads and ingested. -> (summary or None, refused names, {saved path: given
+        name}). A copy of a file that was not indexed is not kept."""
+        paths, refused, names = [], [], {}
+        for temp, original in files:
+            saved = self.save_upload(temp, original)
+            if saved is None:
+                refused.append(f"{Path(original).name}：不支持的文件类型")
+            else:
+                paths.append(saved)
+                names[str(saved)] = Path(original.replace("\\", "/")).name
+        summary = self.ingest(paths, origin="upload", progress=progress) if paths else None
+        for skipped in (summary.skipped if summary else []):
+            if skipped["file"].startswith(str(self.uploads)):
+                Path(skipped["file"]).unlink(missing_ok=True)
+        return summary, refused, names
+
+    def remove(self, doc_id: str):
+        """Remove one document (and an upload's stored copy). -> the removed Document, or None."""
+        store = self.store()
+        doc = store.document(doc_id) if store else None
+        if doc is None:
+            return None
+        summary = Ingestor(self.data_dir, self.embedder).remove([doc_id])
+        if doc.origin == "upload" and doc.source.startswith(str(self.uploads)):
+            Path(doc.source).unlink(missing_ok=True)
+        return doc if summary.removed else None
