@@ -41,3 +41,15 @@ def gate_threshold() -> float | None:
     (lower: fewer "the reports don't say", more guesses)."""
     value = os.environ.get("RAG_GATE_THRESHOLD")
     return float(value) if value else None
+
+
+def database_url() -> str | None:
+    """$RAG_DATABASE_URL (postgresql://...): the library in PostgreSQL + pgvector instead of
+    the embedded index in the data directory (README, "Running for a team")."""
+    return os.environ.get("RAG_DATABASE_URL", "").strip() or None
+
+
+def use_database(url: str | None) -> None:
+    """``--database-url``: the library for this process (and the processes it starts)."""
+    if url:
+        os.environ["RAG_DATABASE_URL"] = url

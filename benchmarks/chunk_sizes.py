@@ -25,7 +25,7 @@ from pathlib import Path
 
 import settings
 from embedding.model import Embedder
-from index import IndexStore
+from index import open_store
 from ingest.pipeline import IngestOptions, Ingestor
 from retriever.fusion import Fusion
 from retriever.search import SearchConfig
@@ -43,7 +43,7 @@ def windows(text: str, size: int, overlap: int) -> list[str]:
 
 def windowed_corpus(data_dir: Path, size: int, overlap: int, out: Path) -> Path:
     """The cleaned documents of an index, cut into windows, as an ingestable .jsonl."""
-    store = IndexStore(data_dir)
+    store = open_store(data_dir)
     with open(out, "w", encoding="utf-8") as fh:
         for doc in store.documents():
             for n, piece in enumerate(windows(doc.text, size, overlap)):

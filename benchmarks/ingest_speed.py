@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import settings
-from index import IndexStore
+from index import open_store
 
 
 def run_ingest(args: list[str]) -> dict:
@@ -41,7 +41,7 @@ def run_ingest(args: list[str]) -> dict:
 
 
 def chunk_stats(data_dir: Path) -> dict:
-    store = IndexStore(data_dir)
+    store = open_store(data_dir)
     lengths = sorted(len(c.text) for d in store.documents() for c in store.chunks_of(d.doc_id))
     store.close()
     pct = lambda p: lengths[min(len(lengths) - 1, round(p / 100 * (len(lengths) - 1)))]

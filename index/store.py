@@ -36,13 +36,12 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Collection, Optional
 
 import numpy as np
 
+from .protocol import Within
 from .records import Chunk, Document, IndexInfo, record_of
 
-Within = Optional[Collection[str]]   # a scope: these documents' ids; None: the whole library
 
 SCHEMA_VERSION = 4   # 3 added pieces, 4 documents' records (meta); older ones are upgraded in place
 DB_NAME = "index.sqlite"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import settings
 from embedding.model import Embedder
-from index import IndexError_, IndexStore, IngestLock
+from index import IndexError_, IndexStore, ingest_lock, open_store
 from index.store import faiss_patterns
 
 from .loaders import Limits
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path,
                         help=f"files and folders to ingest (default: {settings.DEFAULT_CORPUS.name}/)")
     parser.add_argument("--data-dir", help="where the index lives (default: $RAG_DATA_DIR or data/)")
+    parser.add_argument("--database-url", help="postgresql://...: the library in PostgreSQL + pgvector (default: $RAG_DATABASE_URL; none: the embedded index in the data directory)")
     parser.add_argument("--jsonl", type=Path, metavar="FILE",
                         help='ingest a pre-split corpus: one {"doc_id","title","text"} per line')
     parser.add_argument("--rebuild", action="store_true",
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     parser.add_argument("--max-chars", type=int, default=None, help="chunk size limit in characters (default 300)")
     args = parser.parse_args(argv)
+    settings.use_database(args.database_url)
     data_dir = settings.data_dir(args.data_dir)
     try:
         if args.list:
@@ -84,7 +86,7 @@ def _set_aside_if_damaged(data_dir: Path) -> None:
     if not db.exists():
         return
     try:
-        IndexStore(data_dir).close()
+        open_store(data_dir).close()
     except IndexError_ as exc:
         aside = db.with_name(f"index.sqlite.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
         shutil.move(db, aside)
@@ -98,7 +100,7 @@ def _set_aside_if_damaged(data_dir: Path) -> None:
 
 
 def _remove(data_dir: Path, names: list[str]) -> IngestSummary:
-    store = IndexStore(data_dir)
+    store = open_store(data_dir)
     ids = [getattr(find_document(store, name), "doc_id", name) for name in names]
     store.close()
     return Ingestor(data_dir, Embedder(store.model or None)).remove(ids)
@@ -110,7 +112,7 @@ def find_document(store: IndexStore, name: str):
 
 
 def _set_record(data_dir: Path, name: str, pairs: list[str], as_json: bool) -> int:
-    store = IndexStore(data_dir)
+    store = open_store(data_dir)
     doc = find_document(store, name)
     if doc is None:
         print(f"error: no document '{name}' in the index (see python -m ingest --list)", file=sys.stderr)
@@ -125,7 +127,7 @@ def _set_record(data_dir: Path, name: str, pairs: list[str], as_json: bool) -> i
         print(f"error: unknown field {', '.join(unknown) or '(none given)'}; fields: {', '.join(FIELDS)}",
               file=sys.stderr)
         return 2
-    with IngestLock(data_dir):
+    with ingest_lock(data_dir):
         store.set_record(doc.doc_id, edits)
     record = store.document(doc.doc_id).record
     print(json.dumps(record, ensure_ascii=False) if as_json else f"{doc.doc_id}: {shown(record)}  {record}")
@@ -133,7 +135,7 @@ def _set_record(data_dir: Path, name: str, pairs: list[str], as_json: bool) -> i
 
 
 def _list(data_dir: Path, as_json: bool) -> int:
-    store = IndexStore(data_dir)
+    store = open_store(data_dir)
     docs = store.documents()
     if as_json:
         print(json.dumps([{"doc_id": d.doc_id, "title": d.title, "file": d.source, "origin": d.origin,

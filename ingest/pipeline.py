@@ -24,7 +24,7 @@ from pathlib import Path
 
 import settings
 from chinese.tokenize import TERMS_VERSION, passage_terms
-from index import Chunk, Document, IndexStore, IngestLock
+from index import Chunk, Document, IndexStore, ingest_lock, open_store
 from index.store import sha256_text
 
 from .chunking import DEFAULT_MAX_CHARS, chunk_paragraphs, piece_spans
@@ -160,11 +160,11 @@ class Ingestor:
 
     # -- entry points ---------------------------------------------------------------
     def ingest_paths(self, paths: list[Path]) -> IngestSummary:
-        with IngestLock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
+        with ingest_lock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
             return self._run(lambda store, summary: self._plan_files(store, paths, summary))
 
     def ingest_jsonl(self, jsonl: Path) -> IngestSummary:
-        with IngestLock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
+        with ingest_lock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
             return self._run(lambda store, summary: self._plan_jsonl(store, Path(jsonl).resolve(), summary))
 
     def rebuild(self, paths: list[Path] = (), jsonl: Path | None = None) -> IngestSummary:
@@ -172,13 +172,13 @@ class Ingestor:
         its stored file (uploads included), or, when that file is gone, from the text the
         index keeps. Nothing is lost; user corrections of records stay."""
         self.options.rebuild = True
-        with IngestLock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
+        with ingest_lock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
             return self._run(lambda store, summary: self._plan_rebuild(store, list(paths), jsonl, summary))
 
     def remove(self, doc_ids: list[str]) -> IngestSummary:
-        with IngestLock(self.data_dir):
+        with ingest_lock(self.data_dir):
             summary, started = IngestSummary(), time.perf_counter()
-            store = IndexStore(self.data_dir)
+            store = open_store(self.data_dir)
             with store.writer(store.model or self.embedder.name, None) as w:
                 for doc_id in doc_ids:
                     if w.remove_document(doc_id):
@@ -198,7 +198,7 @@ class Ingestor:
     def _run(self, plan) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
-        store = IndexStore(self.data_dir, create=True)
+        store = open_store(self.data_dir, create=True)
         self._old_documents = store.documents()        # as they were before this ingest
         self._old_edits = {}
         for doc in self._old_documents:

@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retriever",
                                      description="Ask the ingested reports; evaluate retrieval.")
     parser.add_argument("--data-dir", help="the index (default: $RAG_DATA_DIR or data/)")
+    parser.add_argument("--database-url", help="postgresql://...: the library in PostgreSQL + pgvector (default: $RAG_DATABASE_URL; none: the embedded index in the data directory)")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="answer one question with cited sources")
     ask.add_argument("question")
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--data-dir", dest="data_dir_sub", help=argparse.SUPPRESS)
     _scope_options(ev)
     args = parser.parse_args(argv)
+    settings.use_database(args.database_url)
     data_dir = settings.data_dir(args.data_dir_sub or args.data_dir)
     try:
         from .service import Retriever

@@ -18,7 +18,7 @@ from chinese.clean import fold_for_matching
 from chinese.script import to_simplified, to_traditional, with_digits
 from chinese.tokenize import person_names, query_terms
 from embedding.model import Embedder
-from index import IndexError_, IndexStore
+from index import IndexError_, open_store
 from ingest.metadata import aliases
 from ingest.metadata import shown as shown_record
 
@@ -119,7 +119,7 @@ def message(key: str, language: str) -> str:
 class Retriever:
     def __init__(self, data_dir: str | Path, embedder: Embedder | None = None,
                  config: SearchConfig | None = None, reader: Reader | None = None, gate=None):
-        self.store = IndexStore(data_dir)
+        self.store = open_store(data_dir)
         self.embedder = embedder or Embedder(self.store.model or None)
         if self.store.model and self.store.model != self.embedder.name:
             raise IndexError_(f"the index was built with '{self.store.model}' but RAG_EMBED_MODEL is "

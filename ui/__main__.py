@@ -19,9 +19,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
     parser.add_argument("--data-dir", help="the index (default: $RAG_DATA_DIR or data/)")
+    parser.add_argument("--database-url", help="postgresql://...: the library in PostgreSQL + pgvector (default: $RAG_DATABASE_URL; none: the embedded index in the data directory)")
     parser.add_argument("--auth", default=os.environ.get("RAG_AUTH"), help="USER:PASS login in front of the app")
     parser.add_argument("--no-corpus", action="store_true", help="do not ingest corpus/ at start")
     args = parser.parse_args(argv)
+    settings.use_database(args.database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for chatty in ("httpx", "faiss.loader", "sentence_transformers"):   # a line per request / per probe
         logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import settings
 from embedding.model import Embedder
-from index import IndexError_, IndexStore
+from index import IndexError_, IndexStore, open_store
 from ingest.loaders import SUPPORTED, Limits
 from ingest.pipeline import IngestOptions, Ingestor, IngestSummary
 
@@ -114,7 +114,7 @@ class AppState:
             return self.retriever.store
         if self._store is None:
             try:
-                self._store = IndexStore(self.data_dir)
+                self._store = open_store(self.data_dir)
             except IndexError_:
                 return None
         return self._store

@@ -1,0 +1,523 @@
+"""The library in PostgreSQL + pgvector (README, "Running for a team"): the same
+interface as the embedded ``IndexStore`` (``index.protocol.Store``), for several app
+instances over one library.
+
+Tables::
+
+    meta       key -> value: schema, generation, model, dim, keyword statistics
+    documents  as in SQLite (the record in ``meta``, JSON)
+    chunks     their text, keyword terms, term count and vector (pgvector, HNSW, inner product)
+    pieces     a chunk's sentence groups, each with its vector (HNSW too)
+    vectors    every embedded text by sha256: re-ingesting unchanged text embeds nothing
+    postings   term -> chunk, with its count: BM25 scored in SQL over our own jieba terms
+    term_stats term -> how many chunks hold it
+
+Why this shape:
+- An ingest is one transaction (bumping ``meta.generation``): other instances read the
+  old library or the new one, never a mixture; ingests from any machine are serialised
+  by an advisory lock (``PostgresIngestLock``).
+- Postgres's own text search cannot cut Chinese; our jieba terms (the same strings the
+  SQLite backend gives FTS5) are the postings, scored with FTS5's BM25 (k1 1.2, b 0.75,
+  the same IDF), so both backends rank alike.
+- HNSW answers the library-wide vector search. A search within some reports orders by
+  an expression the index does not serve, so Postgres scans those reports' vectors
+  exactly: a scope is small, and an index scan filtered afterwards could come back short.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .records import Chunk, Document, IndexInfo
+from .protocol import Within
+from .store import IndexBusy, IndexError_, IndexStore, _chunk, _document, crash_point, sha256_text
+
+SCHEMA_VERSION = 1
+K1, B = 1.2, 0.75            # FTS5's bm25() defaults, so both backends rank alike
+EF_SEARCH = 100              # hnsw.ef_search floor; raised to the number of candidates asked for (default 40 returns short lists)
+# Keyword candidates come from the question's terms held by at most this share of the chunks
+# (all its terms when it has none rarer). Chosen for speed at 200,000 chunks; its cost in
+# recall is measured against FTS5 on the pooled benchmark (README, "Running for a team").
+COMMON_SHARE = 0.05
+LOCK_KEY = 7_260_001         # the advisory lock that serialises ingests (any number no other program uses)
+
+SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, origin TEXT NOT NULL,
+    content_hash TEXT NOT NULL, text TEXT NOT NULL, cleaning TEXT NOT NULL, ingested_at TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS chunks (
+    id BIGSERIAL PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL, paragraph INTEGER NOT NULL, section TEXT NOT NULL,
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, text TEXT NOT NULL, text_hash TEXT NOT NULL,
+    terms TEXT NOT NULL, n_terms INTEGER NOT NULL, embedding vector);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
+CREATE TABLE IF NOT EXISTS pieces (
+    id BIGSERIAL PRIMARY KEY, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    piece_start INTEGER NOT NULL, piece_end INTEGER NOT NULL, text_hash TEXT NOT NULL, embedding vector);
+CREATE INDEX IF NOT EXISTS pieces_by_chunk ON pieces(chunk_id);
+CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, embedding vector NOT NULL);
+CREATE TABLE IF NOT EXISTS postings (
+    term TEXT NOT NULL, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE, tf INTEGER NOT NULL,
+    PRIMARY KEY (term, chunk_id));
+CREATE INDEX IF NOT EXISTS postings_by_chunk ON postings(chunk_id);
+CREATE TABLE IF NOT EXISTS term_stats (term TEXT PRIMARY KEY, df INTEGER NOT NULL);
+"""
+
+# What FTS5's unicode61 tokenizer keeps of a term: runs of letters and digits, lower case.
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def _vector_text(vector) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
+
+
+class PostgresStore:
+    """Open with ``PostgresStore(url, data_dir)``; ``create=True`` makes the tables.
+    ``data_dir`` still holds what is local to an instance (uploads, feedback)."""
+
+    def __init__(self, url: str, data_dir: str | Path | None = None, create: bool = False):
+        self.url = url
+        self.data_dir = Path(data_dir) if data_dir else Path(".")
+        self._local = threading.local()
+        self._folded: tuple[int, dict[str, str]] | None = None
+        try:
+            conn = self._conn()
+            exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
+            if not exists and not create:
+                raise IndexError_(f"no library in {_safe(url)}: run `python -m ingest --database-url ...` "
+                                  "or `python -m index migrate --to ...` first")
+            if create:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 1,))   # two creators at once
+                    conn.execute(SCHEMA)
+                    conn.execute("INSERT INTO meta VALUES ('schema', %s), ('generation', '0') ON CONFLICT DO NOTHING",
+                                 (str(SCHEMA_VERSION),))
+            version = self.meta("schema")
+            if version != str(SCHEMA_VERSION):
+                raise IndexError_(f"the library in {_safe(url)} has an unknown format (schema {version})")
+        except Exception as exc:
+            import psycopg
+
+            if isinstance(exc, psycopg.Error):
+                raise IndexError_(f"cannot use the database {_safe(url)}: {exc}".strip()) from None
+            raise
+
+    # ------------------------------------------------------------------ connections
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            import psycopg
+
+            conn = psycopg.connect(self.url, autocommit=True)
+            self._local.conn, self._local.ef_search = conn, None
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def ingest_lock(self, wait: bool = True, on_wait=None) -> "PostgresIngestLock":
+        return PostgresIngestLock(self.url, wait, on_wait)
+
+    # ------------------------------------------------------------------ meta
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return row[0] if row else default
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation", "0"))
+
+    @property
+    def model(self) -> str | None:
+        return self.meta("model")
+
+    def info(self) -> IndexInfo:
+        conn = self._conn()
+        docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        dim = self.meta("dim")
+        return IndexInfo(self.generation, self.model or "", docs, chunks, int(dim) if dim else None)
+
+    # ------------------------------------------------------------------ reading
+    def documents(self) -> list[Document]:
+        rows = self._conn().execute(_DOCUMENT_ROWS + " ORDER BY ingested_at, doc_id")
+        return [_document(r) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self._conn().execute(_DOCUMENT_ROWS + " WHERE doc_id = %s", (doc_id,)).fetchone()
+        return _document(row) if row else None
+
+    def document_states(self) -> dict[str, tuple[str, str, str]]:
+        rows = self._conn().execute("SELECT doc_id, source, origin, content_hash FROM documents")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def chunks(self, ids: list[int]) -> dict[int, Chunk]:
+        if not ids:
+            return {}
+        rows = self._conn().execute(_CHUNK_ROWS + " WHERE c.id = ANY(%s)", (list(ids),))
+        return {r[0]: _chunk(r) for r in rows}
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return [_chunk(r) for r in self._conn().execute(_CHUNK_ROWS + " WHERE c.doc_id = %s ORDER BY ord", (doc_id,))]
+
+    def folded_text(self, within: Within = None) -> str:
+        from chinese.clean import fold_for_matching
+
+        generation = self.generation
+        if not self._folded or self._folded[0] != generation:
+            by_doc: dict[str, list[str]] = {}
+            for r in self._conn().execute(_CHUNK_ROWS + " ORDER BY c.doc_id, ord"):
+                chunk = _chunk(r)
+                by_doc.setdefault(chunk.doc_id, []).append(chunk.matching_text)
+            self._folded = (generation, {d: fold_for_matching("\n".join(t)) for d, t in by_doc.items()})
+        texts = self._folded[1]
+        return "\n".join(texts[d] for d in (texts if within is None else within) if d in texts)
+
+    def all_chunk_terms(self) -> tuple[int, list[tuple[int, str]]]:
+        conn = self._conn()
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            generation = int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+            rows = conn.execute("SELECT id, terms FROM chunks").fetchall()
+        return generation, [(int(i), t) for i, t in rows]
+
+    def has_vectors(self, hashes: list[str]) -> set[str]:
+        if not hashes:
+            return set()
+        rows = self._conn().execute("SELECT text_hash FROM vectors WHERE text_hash = ANY(%s)", (list(hashes),))
+        return {r[0] for r in rows}
+
+    # ------------------------------------------------------------------ keywords: BM25 in SQL
+    def keyword_search(self, terms: list[str], limit: int, within: Within = None) -> list[tuple[int, float]]:
+        """BM25 over our jieba terms, as FTS5 scores them: [(chunk id, score)], best first.
+
+        Candidates are the chunks holding one of the question's rarer terms (in at most
+        ``COMMON_SHARE`` of the chunks), scored with all its terms: a term in every tenth
+        chunk adds thousands of rows to sum and, alone, ranks nothing (its IDF is low)."""
+        words = list(dict.fromkeys(t for term in terms for t in tokens(term)))
+        if not words:
+            return []
+        total, average = self._collection()
+        df = dict(self._conn().execute("SELECT term, df FROM term_stats WHERE term = ANY(%s)", (words,)).fetchall())
+        words = [w for w in words if df.get(w)]
+        if not words:
+            return []
+        idf = [max(math.log((total - df[w] + 0.5) / (df[w] + 0.5)), 1e-6) for w in words]
+        rare = [w for w in words if df[w] <= COMMON_SHARE * total] or words
+        scope, args = _scope_sql(within)
+        rows = self._conn().execute(
+            "WITH q AS (SELECT * FROM unnest(%s::text[], %s::float8[]) AS q(term, idf)),"
+            " candidates AS (SELECT DISTINCT chunk_id FROM postings WHERE term = ANY(%s))"
+            " SELECT p.chunk_id, sum(q.idf * p.tf * (%s + 1) / (p.tf + %s * (1 - %s + %s * c.n_terms / %s))) AS score"
+            " FROM candidates JOIN postings p USING (chunk_id) JOIN q USING (term) JOIN chunks c ON c.id = p.chunk_id"
+            f" WHERE true{scope} GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT %s",
+            (words, idf, rare, K1, K1, B, B, average, *args, limit))
+        return [(int(i), float(s)) for i, s in rows if s > 0]
+
+    def _collection(self) -> tuple[int, float]:
+        """(chunks, their average number of terms): BM25's N and avgdl."""
+        row = self._conn().execute("SELECT count(*), COALESCE(avg(n_terms), 1) FROM chunks").fetchone()
+        return int(row[0]), float(row[1]) or 1.0
+
+    def term_document_frequency(self, terms: list[str], within: Within = None) -> dict[str, int]:
+        """How many chunks (of ``within``'s documents, or all) contain each term (all its tokens)."""
+        return {t: len(ids) for t, ids in self._term_chunks(terms, within).items()}
+
+    def term_chunks(self, terms: list[str]) -> dict[str, set[int]]:
+        return self._term_chunks(terms, None)
+
+    def _term_chunks(self, terms: list[str], within: Within) -> dict[str, set[int]]:
+        scope, args = _scope_sql(within)
+        out: dict[str, set[int]] = {}
+        conn = self._conn()
+        for term in terms:
+            words = list(dict.fromkeys(tokens(term)))
+            if not words:
+                out[term] = set()
+                continue
+            rows = conn.execute(
+                "SELECT p.chunk_id FROM postings p JOIN chunks c ON c.id = p.chunk_id"
+                f" WHERE p.term = ANY(%s){scope} GROUP BY p.chunk_id HAVING count(*) = %s",
+                (words, *args, len(words)))
+            out[term] = {int(r[0]) for r in rows}
+        return out
+
+    def chunk_count(self, within: Within = None) -> int:
+        if within is None:
+            return self.info().chunks
+        return self._conn().execute("SELECT count(*) FROM chunks WHERE doc_id = ANY(%s)", (list(within),)).fetchone()[0]
+
+    # ------------------------------------------------------------------ vectors
+    def warm_up(self) -> None:
+        self.folded_text()
+
+    def cosines(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
+        if not ids:
+            return {}
+        rows = self._conn().execute("SELECT id, -(embedding <#> %s::vector) FROM chunks WHERE id = ANY(%s)",
+                                    (_vector_text(query), list(ids)))
+        return {int(i): float(s) for i, s in rows if s is not None}
+
+    def piece_cosines(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
+        if not ids:
+            return {}
+        rows = self._conn().execute("SELECT chunk_id, max(-(embedding <#> %s::vector)) FROM pieces"
+                                    " WHERE chunk_id = ANY(%s) GROUP BY chunk_id", (_vector_text(query), list(ids)))
+        return {int(i): float(s) for i, s in rows if s is not None}
+
+    def vector_search(self, query: np.ndarray, limit: int, within: Within = None) -> list[tuple[int, float]]:
+        return self._nearest("chunks", "id", query, limit, within)
+
+    def piece_search(self, query: np.ndarray, limit: int, within: Within = None) -> list[tuple[int, float]]:
+        """Chunks ranked by their closest piece: [(chunk id, best piece cosine)]."""
+        found = self._nearest("pieces", "chunk_id", query, 4 * limit, within)
+        best: dict[int, float] = {}
+        for chunk_id, score in found:
+            best.setdefault(chunk_id, score)
+        return list(best.items())[:limit]
+
+    def _nearest(self, table: str, owner: str, query: np.ndarray, limit: int, within: Within):
+        vector = _vector_text(query)
+        dim = self.meta("dim")
+        if not dim:
+            return []
+        if within is None:      # the HNSW index: ORDER BY the indexed expression
+            self._enough_candidates(limit)
+            rows = self._conn().execute(
+                f"SELECT t.{owner}, -(t.embedding::vector({int(dim)}) <#> %s::vector({int(dim)})) FROM {table} t"
+                f" ORDER BY t.embedding::vector({int(dim)}) <#> %s::vector({int(dim)}) LIMIT %s",
+                (vector, vector, limit))
+        else:                   # a scope: an exact scan of its vectors (+ 0 keeps the index out)
+            join = "" if table == "chunks" else " JOIN chunks c ON c.id = t.chunk_id"
+            doc = "t.doc_id" if table == "chunks" else "c.doc_id"
+            rows = self._conn().execute(
+                f"SELECT t.{owner}, -(t.embedding <#> %s::vector) AS s FROM {table} t{join}"
+                f" WHERE {doc} = ANY(%s) ORDER BY (t.embedding <#> %s::vector) + 0 LIMIT %s",
+                (vector, list(within), vector, limit))
+        return [(int(i), float(s)) for i, s in rows]
+
+    def _enough_candidates(self, limit: int) -> None:
+        """hnsw.ef_search at least ``limit``: HNSW returns at most ef_search rows."""
+        wanted = max(EF_SEARCH, limit)
+        if getattr(self._local, "ef_search", None) != wanted:
+            self._conn().execute(f"SET hnsw.ef_search = {int(wanted)}")
+            self._local.ef_search = wanted
+
+    # ------------------------------------------------------------------ writing
+    set_record = IndexStore.set_record      # the same edit rules; written through ``writer``
+
+    @contextmanager
+    def writer(self, model: str, dim: int | None, replace_all: bool = False):
+        """One transaction, as ``IndexStore.writer``: commits (bumping the generation) when
+        the block ends normally, rolls everything back on any exception."""
+        import psycopg
+
+        conn = psycopg.connect(self.url, autocommit=True)
+        try:
+            with conn.transaction():
+                conn.execute("SELECT value FROM meta WHERE key = 'generation' FOR UPDATE")
+                built_with = conn.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
+                built_with = built_with[0] if built_with else None
+                if replace_all:
+                    conn.execute("TRUNCATE postings, term_stats, pieces, chunks, documents")
+                    if built_with != model:
+                        conn.execute("TRUNCATE vectors")
+                        conn.execute("DELETE FROM meta WHERE key IN ('model', 'dim')")
+                        built_with = None
+                elif built_with and built_with != model and conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
+                    raise IndexError_(f"this library was built with the embedding model '{built_with}', not "
+                                      f"'{model}'. Use the same RAG_EMBED_MODEL, or start over with --rebuild")
+                writer = _Writer(conn)
+                writer.changed = replace_all
+                yield writer
+                writer.count_terms()
+                if writer.changed:
+                    conn.execute("DELETE FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE"
+                                 " c.text_hash = v.text_hash) AND NOT EXISTS (SELECT 1 FROM pieces p WHERE"
+                                 " p.text_hash = v.text_hash)")
+                    conn.execute("INSERT INTO meta VALUES ('model', %s) ON CONFLICT (key) DO UPDATE SET value = %s",
+                                 (model, model))
+                    if dim:
+                        _index_vectors(conn, dim)
+                    conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
+                crash_point("before-commit")
+        finally:
+            conn.close()
+        crash_point("after-commit")
+
+
+class _Writer:
+    """What an ingest writes, inside the writer's transaction (``IndexStore._Writer``'s interface)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.changed = False
+        self.touched: set[str] = set()      # terms whose chunk counts this write changed
+
+    def add_document(self, doc: Document, chunks: list[Chunk], terms: list[list[str]],
+                     vectors: dict[str, np.ndarray]) -> None:
+        self.remove_document(doc.doc_id)
+        self.conn.execute(
+            "INSERT INTO documents VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            (doc.doc_id, doc.title, doc.source, doc.origin, doc.content_hash, doc.text,
+             json.dumps(doc.cleaning, ensure_ascii=False), doc.ingested_at or time.strftime("%Y-%m-%d %H:%M:%S"),
+             json.dumps(doc.meta, ensure_ascii=False)))
+        spans = [(chunk, piece) for chunk in chunks for piece in (chunk.pieces or [(0, len(chunk.text))])]
+        hashes = {sha256_text(c.text[a:b]) for c, (a, b) in spans} | {sha256_text(c.text) for c in chunks}
+        self._add_vectors({h: vectors[h] for h in hashes if h in vectors})   # this document's, of all given
+        for chunk, chunk_terms in zip(chunks, terms):
+            text_hash = sha256_text(chunk.text)
+            joined = " ".join(chunk_terms)
+            chunk.id = self.conn.execute(
+                "INSERT INTO chunks (doc_id, ord, paragraph, section, char_start, char_end, text, text_hash, terms,"
+                " n_terms, embedding) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
+                " (SELECT embedding FROM vectors WHERE text_hash = %s)) RETURNING id",
+                (doc.doc_id, chunk.ord, chunk.paragraph, chunk.section, chunk.start, chunk.end, chunk.text,
+                 text_hash, joined, len(tokens(joined)), text_hash)).fetchone()[0]
+            self._post(chunk.id, joined)
+            for a, b in chunk.pieces or [(0, len(chunk.text))]:
+                piece_hash = text_hash if (a, b) == (0, len(chunk.text)) else sha256_text(chunk.text[a:b])
+                self.conn.execute(
+                    "INSERT INTO pieces (chunk_id, piece_start, piece_end, text_hash, embedding) VALUES"
+                    " (%s,%s,%s,%s,(SELECT embedding FROM vectors WHERE text_hash = %s))",
+                    (chunk.id, a, b, piece_hash, piece_hash))
+        self.changed = True
+
+    def _add_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        if vectors:
+            with self.conn.cursor() as cur:
+                cur.executemany("INSERT INTO vectors VALUES (%s, %s::vector) ON CONFLICT (text_hash) DO NOTHING",
+                                [(h, _vector_text(v)) for h, v in vectors.items()])
+
+    def _post(self, chunk_id: int, joined_terms: str) -> None:
+        counts: dict[str, int] = {}
+        for token in tokens(joined_terms):
+            counts[token] = counts.get(token, 0) + 1
+        if counts:
+            with self.conn.cursor().copy("COPY postings (term, chunk_id, tf) FROM STDIN") as copy:
+                for term, n in counts.items():
+                    copy.write_row((term, chunk_id, n))
+            self.touched.update(counts)
+
+    def _unpost(self, chunk_ids: list[int]) -> None:
+        self.touched.update(r[0] for r in self.conn.execute(
+            "SELECT DISTINCT term FROM postings WHERE chunk_id = ANY(%s)", (chunk_ids,)))
+        self.conn.execute("DELETE FROM postings WHERE chunk_id = ANY(%s)", (chunk_ids,))
+
+    def count_terms(self) -> None:
+        """How many chunks hold each term this write added or removed (BM25's df), counted
+        once at the end of the write from the postings, not row by row."""
+        if not self.touched:
+            return
+        touched = list(self.touched)
+        self.conn.execute("DELETE FROM term_stats WHERE term = ANY(%s)", (touched,))
+        self.conn.execute("INSERT INTO term_stats SELECT term, count(*) FROM postings WHERE term = ANY(%s)"
+                          " GROUP BY term", (touched,))
+        self.touched.clear()
+
+    def set_terms(self, terms: dict[int, list[str]]) -> None:
+        if not terms:
+            return
+        self._unpost(list(terms))
+        for chunk_id, chunk_terms in terms.items():
+            joined = " ".join(chunk_terms)
+            self.conn.execute("UPDATE chunks SET terms = %s, n_terms = %s WHERE id = %s",
+                              (joined, len(tokens(joined)), chunk_id))
+            self._post(chunk_id, joined)
+        self.changed = True
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = %s",
+                          (key, value, value))
+
+    def remove_document(self, doc_id: str) -> bool:
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE doc_id = %s", (doc_id,))]
+        if ids:
+            self._unpost(ids)
+        gone = self.conn.execute("DELETE FROM documents WHERE doc_id = %s", (doc_id,)).rowcount > 0
+        self.changed |= gone
+        return gone
+
+    def set_record(self, doc_id: str, meta: dict) -> None:
+        title = meta.get("edited", {}).get("title") or meta.get("title", "")
+        self.conn.execute("UPDATE documents SET meta = %s, title = COALESCE(NULLIF(%s, ''), title) WHERE doc_id = %s",
+                          (json.dumps(meta, ensure_ascii=False), title, doc_id))
+        self.changed = True
+
+    def move_document(self, doc_id: str, source: str) -> None:
+        self.conn.execute("UPDATE documents SET source = %s WHERE doc_id = %s", (source, doc_id))
+        self.changed = True
+
+
+def _index_vectors(conn, dim: int) -> None:
+    """The HNSW indexes (inner product) on chunk and piece vectors of this dimension, made
+    once per model; pgvector indexes only vectors of a declared dimension, hence the cast."""
+    known = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
+    if known and int(known[0]) == dim:
+        return
+    for table in ("chunks", "pieces"):
+        conn.execute(f"DROP INDEX IF EXISTS {table}_hnsw")
+        conn.execute(f"CREATE INDEX {table}_hnsw ON {table} USING hnsw ((embedding::vector({dim})) vector_ip_ops)")
+    conn.execute("INSERT INTO meta VALUES ('dim', %s) ON CONFLICT (key) DO UPDATE SET value = %s", (str(dim), str(dim)))
+
+
+class PostgresIngestLock:
+    """``IngestLock`` across machines: a session-level advisory lock, released by the
+    server when its holder's connection ends (a killed ingest never leaves it held)."""
+
+    def __init__(self, url: str, wait: bool = True, on_wait=None):
+        self.url, self.wait, self.on_wait = url, wait, on_wait
+        self._conn = None
+
+    def __enter__(self):
+        import psycopg
+
+        self._conn = psycopg.connect(self.url, autocommit=True)
+        if not self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
+            if not self.wait:
+                self._conn.close()
+                raise IndexBusy("another ingest is running on this library")
+            if self.on_wait:
+                self.on_wait()
+            self._conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self._conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        finally:
+            self._conn.close()
+
+
+def _scope_sql(within: Within) -> tuple[str, list]:
+    if within is None:
+        return "", []
+    return " AND c.doc_id = ANY(%s)", [list(within)]
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+_DOCUMENT_ROWS = ("SELECT doc_id, title, source, origin, content_hash, text, cleaning, ingested_at,"
+                  " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id), meta FROM documents d")
+_CHUNK_ROWS = ("SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title, d.meta"
+               " FROM chunks c JOIN documents d USING (doc_id)")
