@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -79,11 +78,12 @@ def pooled(args) -> dict:
     embedded = {r["qid"]: r for r in map(json.loads, (RUNS / "pooled" / "run.jsonl").read_text().splitlines())}
     through_pg = {r["qid"]: r for r in map(json.loads, run.read_text().splitlines())}
     same = [q for q in through_pg if through_pg[q]["answer"] == embedded.get(q, {}).get("answer")]
-    cmrc = [q for q in through_pg if q.startswith("cmrc")]
+    cmrc = [json.loads(line)["qid"] for line in (BENCH / "cmrc2018" / "questions.jsonl").read_text().splitlines()
+            if line.strip()]
     result = {"migrated": moved, "migration_s": round(migration_s, 1), "embedded_during_migration": 0,
               "eval": evaluated.stdout.strip(), "score": score.strip(),
               "identical_answers": f"{len(same)} of {len(through_pg)}",
-              "identical_answers_cmrc": f"{sum(q in set(same) for q in cmrc)} of {len(cmrc)}"}
+              "identical_answers_cmrc": f"{len(set(same) & set(cmrc))} of {len(cmrc)}"}
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return result
 
@@ -92,10 +92,10 @@ def pooled(args) -> dict:
 def _library_rows(copies: int, chunks_wanted: int):
     """(document, chunks, terms, vectors) of the pooled library repeated ``copies`` times,
     each copy perturbed: noise on its vectors, its copy number in its text and terms."""
-    from index import open_store
     from index.records import Document
+    from index.store import IndexStore
 
-    source = open_store(RUNS / "pooled" / "index")
+    source = IndexStore(RUNS / "pooled" / "index")     # the embedded index, whichever backend is written
     conn = source._conn()
     vectors = {h: np.frombuffer(v, dtype=np.float32) for h, v in conn.execute("SELECT text_hash, vector FROM vectors")}
     terms = dict(conn.execute("SELECT rowid, terms FROM chunk_terms").fetchall())
@@ -126,19 +126,28 @@ def _library_rows(copies: int, chunks_wanted: int):
 
 
 def scale(args) -> dict:
+    """Both backends in one process, SQLite first: the process's memory after the timing is
+    what each backend holds (FAISS in the process; Postgres's in its server, reported apart)."""
+    import gc
+
+    import psutil
+
     from embedding.model import Embedder
     from index import open_store
     from retriever.question import parse_question
     from retriever.search import HybridSearcher
 
-    pooled_chunks = open_store(RUNS / "pooled" / "index").info().chunks
+    from index.store import IndexStore
+
+    pooled_chunks = IndexStore(RUNS / "pooled" / "index").info().chunks
     copies = -(-args.chunks // pooled_chunks)
     questions = [json.loads(line)["question"] for line in
                  (RUNS / "pooled" / "questions.jsonl").read_text().splitlines()[:: max(1, 11238 // args.questions)]]
     embedder = Embedder()
-    queries = [(q, embedder.embed_query(q)) for q in questions]
-    results = {}
-    for backend in ("sqlite", "postgres"):
+    texts = [parse_question(q).text for q in questions]       # what the searcher embeds
+    queries = [(t, embedder.embed_query(t)) for t in texts]
+    results = json.loads((OUT / "scale.json").read_text()) if (OUT / "scale.json").exists() else {}
+    for backend in args.backends:
         data = OUT / f"scale-{backend}"
         if backend == "postgres":
             os.environ["RAG_DATABASE_URL"] = server_url("scale")
@@ -153,11 +162,15 @@ def scale(args) -> dict:
             for doc, chunks, terms, vectors in _library_rows(copies, args.chunks):
                 w.add_document(doc, chunks, terms, vectors)
         written_s = time.perf_counter() - started
+        del store
+        gc.collect()
         store = open_store(data)
         store.warm_up()
         searcher = HybridSearcher(store, _FixedEmbedder(dict(queries)))
+        for question in questions[:20]:       # warm: the first searches read from disk
+            searcher.search(parse_question(question), k=10)
         timings = []
-        for question, _ in queries:
+        for question in questions:
             parsed = parse_question(question)
             began = time.perf_counter()
             searcher.search(parsed, k=10)
@@ -165,7 +178,8 @@ def scale(args) -> dict:
         p50, p95 = _percentiles(timings)
         results[backend] = {"chunks": store.info().chunks, "write_s": round(written_s, 1),
                             "retrieval_ms_p50": round(p50, 1), "retrieval_ms_p95": round(p95, 1),
-                            "rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                            "process_rss_mib": round(psutil.Process().memory_info().rss / 2**20),
+                            "server_rss_mib": _server_rss() if backend == "postgres" else 0,
                             "size_mib": round(_size(store, data) / 2**20)}
         print(backend, results[backend], flush=True)
     (OUT / "scale.json").write_text(json.dumps(results, indent=1))
@@ -181,6 +195,13 @@ class _FixedEmbedder:
 
     def embed_query(self, text: str):
         return self.vectors[text]
+
+
+def _server_rss() -> int:
+    """The Postgres server's resident memory, all its processes (MiB)."""
+    import psutil
+
+    return round(sum(p.memory_info().rss for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres") / 2**20)
 
 
 def _size(store, data: Path) -> int:
@@ -259,6 +280,7 @@ def main(argv=None) -> int:
     s = sub.add_parser("scale")
     s.add_argument("--chunks", type=int, default=200_000)
     s.add_argument("--questions", type=int, default=300)
+    s.add_argument("--backends", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     lo = sub.add_parser("load")
     lo.add_argument("--clients", type=int, default=20)
     lo.add_argument("--seconds", type=float, default=60)

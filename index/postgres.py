@@ -94,6 +94,7 @@ class PostgresStore:
         self.data_dir = Path(data_dir) if data_dir else Path(".")
         self._local = threading.local()
         self._folded: tuple[int, dict[str, str]] | None = None
+        self._statistics: tuple[int, int, float, int] | None = None   # (generation, N, avgdl, dim)
         try:
             conn = self._conn()
             exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
@@ -131,9 +132,6 @@ class PostgresStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
-
-    def ingest_lock(self, wait: bool = True, on_wait=None) -> "PostgresIngestLock":
-        return PostgresIngestLock(self.url, wait, on_wait)
 
     # ------------------------------------------------------------------ meta
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -232,13 +230,36 @@ class PostgresStore:
         return [(int(i), float(s)) for i, s in rows if s > 0]
 
     def _collection(self) -> tuple[int, float]:
-        """(chunks, their average number of terms): BM25's N and avgdl."""
-        row = self._conn().execute("SELECT count(*), COALESCE(avg(n_terms), 1) FROM chunks").fetchone()
-        return int(row[0]), float(row[1]) or 1.0
+        """(chunks, their average number of terms): BM25's N and avgdl, and the vectors'
+        dimension, read once per generation (counting 200,000 chunks per question costs)."""
+        generation = self.generation
+        cached = self._statistics
+        if cached is None or cached[0] != generation:
+            row = self._conn().execute("SELECT count(*), COALESCE(avg(n_terms), 1),"
+                                       " (SELECT value FROM meta WHERE key = 'dim') FROM chunks").fetchone()
+            cached = self._statistics = (generation, int(row[0]), float(row[1]) or 1.0, int(row[2] or 0))
+        return cached[1], cached[2]
+
+    def _dim(self) -> int:
+        self._collection()
+        return self._statistics[3]
 
     def term_document_frequency(self, terms: list[str], within: Within = None) -> dict[str, int]:
-        """How many chunks (of ``within``'s documents, or all) contain each term (all its tokens)."""
-        return {t: len(ids) for t, ids in self._term_chunks(terms, within).items()}
+        """How many chunks (of ``within``'s documents, or all) contain each term (all its
+        tokens). One query for the terms of one token, the usual case."""
+        single = {t: tokens(t)[0] for t in terms if len(tokens(t)) == 1}
+        out = {t: len(ids) for t, ids in self._term_chunks([t for t in terms if t not in single], within).items()}
+        if single:
+            words = list(set(single.values()))
+            if within is None:
+                rows = self._conn().execute("SELECT term, df FROM term_stats WHERE term = ANY(%s)", (words,))
+            else:
+                rows = self._conn().execute("SELECT p.term, count(*) FROM postings p JOIN chunks c ON c.id = p.chunk_id"
+                                            " WHERE p.term = ANY(%s) AND c.doc_id = ANY(%s) GROUP BY p.term",
+                                            (words, list(within)))
+            counts = dict(rows.fetchall())
+            out.update({t: int(counts.get(word, 0)) for t, word in single.items()})
+        return {t: out[t] for t in terms}
 
     def term_chunks(self, terms: list[str]) -> dict[str, set[int]]:
         return self._term_chunks(terms, None)
@@ -295,7 +316,7 @@ class PostgresStore:
 
     def _nearest(self, table: str, owner: str, query: np.ndarray, limit: int, within: Within):
         vector = _vector_text(query)
-        dim = self.meta("dim")
+        dim = self._dim()
         if not dim:
             return []
         if within is None:      # the HNSW index: ORDER BY the indexed expression
@@ -472,6 +493,7 @@ def _index_vectors(conn, dim: int) -> None:
     known = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
     if known and int(known[0]) == dim:
         return
+    conn.execute("SET LOCAL maintenance_work_mem = '1GB'")     # an HNSW build in memory is several times faster
     for table in ("chunks", "pieces"):
         conn.execute(f"DROP INDEX IF EXISTS {table}_hnsw")
         conn.execute(f"CREATE INDEX {table}_hnsw ON {table} USING hnsw ((embedding::vector({dim})) vector_ip_ops)")

@@ -9,6 +9,7 @@ evidence for each (cosine, BM25, ranks), near-duplicates removed.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import math
 import os
 import threading
@@ -19,6 +20,9 @@ import numpy as np
 
 from chinese.clean import fold_for_matching
 from index import IndexStore
+
+# Runs each question's keyword search beside its embedding (``HybridSearcher.search``).
+_BACKGROUND = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="keywords")
 
 from .fusion import Fusion
 from .glosses import GlossIndex
@@ -61,10 +65,14 @@ class HybridSearcher:
         """``within``: the documents to search (a question's scope); None: all."""
         timing = timing if timing is not None else {}
         t0 = time.perf_counter()
+        # The keyword search needs no vector: it runs while the question is embedded (the
+        # database works outside the GIL; with PostgreSQL, in another process).
+        keywords = _BACKGROUND.submit(self.store.keyword_search, question.terms + question.bigrams,
+                                      self.config.candidates, within)
         query_vector = self.embedder.embed_query(question.text)
         self._local.vector = query_vector
         t1 = time.perf_counter()
-        dense, lexical, glossed = self.rankings(question, query_vector, within)
+        dense, lexical, glossed = self.rankings(question, query_vector, within, keywords=keywords)
         t2 = time.perf_counter()
         fused = [(i, s) for i, s in self.config.fusion.fuse(dense, lexical, glossed) if i not in exclude]
         hits = self._hits(fused[: max(3 * k, 20)], dense, lexical, query_vector, question.language == "en")
@@ -76,18 +84,20 @@ class HybridSearcher:
         timing.update(embed_query=(t1 - t0) * 1000, search=(t2 - t1) * 1000, fuse=(t3 - t2) * 1000)
         return hits[:k]
 
-    def rankings(self, question: Question, query_vector, within=None) -> tuple[list, list, list | None]:
+    def rankings(self, question: Question, query_vector, within=None, keywords=None) -> tuple[list, list, list | None]:
         """The candidate lists before fusion, each [(chunk id, score)] best first: dense,
-        keywords, and for English questions the glossed passages (else None)."""
+        keywords, and for English questions the glossed passages (else None). ``keywords``:
+        the keyword search already started (a future), if it was."""
         limit = self.config.candidates
-        keywords = self.store.keyword_search(question.terms + question.bigrams, limit, within)
+        if keywords is None:
+            keywords = _BACKGROUND.submit(self.store.keyword_search, question.terms + question.bigrams, limit, within)
         if question.language != "en":
-            return self.store.vector_search(query_vector, limit, within), keywords, None
+            return self.store.vector_search(query_vector, limit, within), keywords.result(), None
         glossed = self.glosses.search(topic_words(question.text), limit if within is None else 4 * limit)
         if within is not None:
             chunks = self.store.chunks([i for i, _ in glossed])
             glossed = [(i, s) for i, s in glossed if i in chunks and chunks[i].doc_id in within][:limit]
-        return self.store.piece_search(query_vector, limit, within), keywords, glossed
+        return self.store.piece_search(query_vector, limit, within), keywords.result(), glossed
 
     def _hits(self, fused, dense, lexical, query_vector, by_piece: bool) -> list[Hit]:
         chunks = self.store.chunks([i for i, _ in fused])

@@ -125,6 +125,14 @@ def test_what_a_report_says_asks_back_which_report_is_meant(library):
     assert {c.doc_id for c in answer.related} == {"yunhai", "xinghe"}
     named = retriever.ask("云海市的报告讲了什么？")
     assert not named.abstained and {c.doc_id for c in named.citations} == {"yunhai"}
+    # the page's first example question names a report, so it is answered, not asked back
+    from ui.app import example_questions
+    from ui.state import AppState
+
+    first = example_questions(AppState(library[1], corpus=None))[0]
+    assert first in ("2031年云海市政府工作报告讲了什么？", "2031年兴和县政府工作报告讲了什么？")
+    example = retriever.ask(first)
+    assert not example.abstained and example.answer.startswith(first.removesuffix("讲了什么？") + "：一、")
 
 
 def test_a_first_question_pointing_back_is_asked_what_it_means(library):

@@ -39,15 +39,18 @@ OVERVIEW_QUESTION = "这份报告讲了什么？"   # answered with the report's
 
 def example_questions(state: AppState, limit: int = 4) -> list[str]:
     """Questions drawn from the loaded reports' section headings; the first asks what a
-    report is about, where one has parts to list."""
+    report is about (by its title, in a library of several), where one has parts to list."""
     store = state.store()
     if store is None:
         return []
-    seen, asked, overview = set(), [], False
-    for doc in store.documents():
+    seen, asked, overview = set(), [], ""
+    documents = store.documents()
+    for doc in documents:
         chunks = store.chunks_of(doc.doc_id)
         parts = {c.section.split(SECTION_SEP)[0] for c in chunks if c.section and not c.is_author_note}
-        overview = overview or len(parts) >= 2
+        if not overview and len(parts) >= 2:
+            # Among several reports "this report" is asked back (which one?): name it.
+            overview = OVERVIEW_QUESTION if len(documents) == 1 else f"{to_simplified(doc.title)}讲了什么？"
         for chunk in chunks:
             heading = chunk.section.split(SECTION_SEP)[-1] if chunk.section else ""
             heading = re.sub(r"^([一二三四五六七八九十]+[是、]|[（(][一二三四五六七八九十]+[）)]|\d+[.、])", "", heading)
@@ -57,7 +60,7 @@ def example_questions(state: AppState, limit: int = 4) -> list[str]:
                 asked.append(f"“{heading}”有哪些具体做法？")
         if len(asked) >= limit:
             break
-    return (([OVERVIEW_QUESTION] if overview else []) + asked)[:limit]
+    return (([overview] if overview else []) + asked)[:limit]
 
 
 def _documents_table(state: AppState) -> list[list]:
