@@ -35,9 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import Chunk, Document, IndexInfo
+from .records import Chunk, Document
 from .protocol import Within
-from .store import IndexBusy, IndexError_, IndexStore, _chunk, _document, crash_point, sha256_text
+from .store import IndexBusy, IndexError_, IndexStore, RowReader, crash_point, sha256_text
 
 SCHEMA_VERSION = 1
 K1, B = 1.2, 0.75            # FTS5's bm25() defaults, so both backends rank alike
@@ -85,7 +85,7 @@ def _vector_text(vector) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
 
 
-class PostgresStore:
+class PostgresStore(RowReader):
     """Open with ``PostgresStore(url, data_dir)``; ``create=True`` makes the tables.
     ``data_dir`` still holds what is local to an instance (uploads, feedback)."""
 
@@ -93,7 +93,6 @@ class PostgresStore:
         self.url = url
         self.data_dir = Path(data_dir) if data_dir else Path(".")
         self._local = threading.local()
-        self._folded: tuple[int, dict[str, str]] | None = None
         self._statistics: tuple[int, int, float, int] | None = None   # (generation, N, avgdl, dim)
         try:
             conn = self._conn()
@@ -127,67 +126,17 @@ class PostgresStore:
             self._local.conn, self._local.ef_search = conn, None
         return conn
 
+    def _rows(self, sql: str, args=()):
+        """``RowReader``'s SQL (``?`` placeholders; no ``?`` appears in it otherwise)."""
+        return self._conn().execute(sql.replace("?", "%s"), args)
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
 
-    # ------------------------------------------------------------------ meta
-    def meta(self, key: str, default: str | None = None) -> str | None:
-        row = self._conn().execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
-        return row[0] if row else default
-
-    @property
-    def generation(self) -> int:
-        return int(self.meta("generation", "0"))
-
-    @property
-    def model(self) -> str | None:
-        return self.meta("model")
-
-    def info(self) -> IndexInfo:
-        conn = self._conn()
-        docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-        chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        dim = self.meta("dim")
-        return IndexInfo(self.generation, self.model or "", docs, chunks, int(dim) if dim else None)
-
     # ------------------------------------------------------------------ reading
-    def documents(self) -> list[Document]:
-        rows = self._conn().execute(_DOCUMENT_ROWS + " ORDER BY ingested_at, doc_id")
-        return [_document(r) for r in rows]
-
-    def document(self, doc_id: str) -> Document | None:
-        row = self._conn().execute(_DOCUMENT_ROWS + " WHERE doc_id = %s", (doc_id,)).fetchone()
-        return _document(row) if row else None
-
-    def document_states(self) -> dict[str, tuple[str, str, str]]:
-        rows = self._conn().execute("SELECT doc_id, source, origin, content_hash FROM documents")
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}
-
-    def chunks(self, ids: list[int]) -> dict[int, Chunk]:
-        if not ids:
-            return {}
-        rows = self._conn().execute(_CHUNK_ROWS + " WHERE c.id = ANY(%s)", (list(ids),))
-        return {r[0]: _chunk(r) for r in rows}
-
-    def chunks_of(self, doc_id: str) -> list[Chunk]:
-        return [_chunk(r) for r in self._conn().execute(_CHUNK_ROWS + " WHERE c.doc_id = %s ORDER BY ord", (doc_id,))]
-
-    def folded_text(self, within: Within = None) -> str:
-        from chinese.clean import fold_for_matching
-
-        generation = self.generation
-        if not self._folded or self._folded[0] != generation:
-            by_doc: dict[str, list[str]] = {}
-            for r in self._conn().execute(_CHUNK_ROWS + " ORDER BY c.doc_id, ord"):
-                chunk = _chunk(r)
-                by_doc.setdefault(chunk.doc_id, []).append(chunk.matching_text)
-            self._folded = (generation, {d: fold_for_matching("\n".join(t)) for d, t in by_doc.items()})
-        texts = self._folded[1]
-        return "\n".join(texts[d] for d in (texts if within is None else within) if d in texts)
-
     def all_chunk_terms(self) -> tuple[int, list[tuple[int, str]]]:
         conn = self._conn()
         with conn.transaction():
@@ -537,9 +486,3 @@ def _scope_sql(within: Within) -> tuple[str, list]:
 def _safe(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
-
-
-_DOCUMENT_ROWS = ("SELECT doc_id, title, source, origin, content_hash, text, cleaning, ingested_at,"
-                  " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id), meta FROM documents d")
-_CHUNK_ROWS = ("SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title, d.meta"
-               " FROM chunks c JOIN documents d USING (doc_id)")

@@ -157,7 +157,71 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class IndexStore:
+class RowReader:
+    """Reading the library's rows, the same SQL in both backends (``index.protocol.Store``):
+    each backend's ``_rows(sql, args)`` runs it (``?`` placeholders)."""
+
+    def _rows(self, sql: str, args=()):
+        raise NotImplementedError
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self._rows("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation", "0"))
+
+    @property
+    def model(self) -> str | None:
+        return self.meta("model")
+
+    def info(self) -> IndexInfo:
+        docs = self._rows("SELECT count(*) FROM documents").fetchone()[0]
+        chunks = self._rows("SELECT count(*) FROM chunks").fetchone()[0]
+        dim = self.meta("dim")
+        return IndexInfo(self.generation, self.model or "", docs, chunks, int(dim) if dim else None)
+
+    def documents(self) -> list[Document]:
+        return [_document(r) for r in self._rows(_DOCUMENT_ROWS + " ORDER BY ingested_at, doc_id")]
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self._rows(_DOCUMENT_ROWS + " WHERE doc_id=?", (doc_id,)).fetchone()
+        return _document(row) if row else None
+
+    def document_states(self) -> dict[str, tuple[str, str, str]]:
+        """doc_id -> (source, origin, content_hash), for deciding what an ingest must do."""
+        rows = self._rows("SELECT doc_id, source, origin, content_hash FROM documents")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def chunks(self, ids: list[int]) -> dict[int, Chunk]:
+        if not ids:
+            return {}
+        rows = self._rows(f"{_CHUNK_ROWS} WHERE c.id IN ({','.join('?' * len(ids))})", list(ids))
+        return {r[0]: _chunk(r) for r in rows}
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return [_chunk(r) for r in self._rows(f"{_CHUNK_ROWS} WHERE c.doc_id=? ORDER BY ord", (doc_id,))]
+
+    def folded_text(self, within: Within = None) -> str:
+        """The chunk texts (of ``within``'s documents, or all), folded for matching
+        (Simplified, lower case), one string, cached per generation and document: answers
+        "does the library (or this report) ever mention X?" in a millisecond."""
+        from chinese.clean import fold_for_matching
+
+        generation = self.generation
+        cached = getattr(self, "_folded", None)
+        if not cached or cached[0] != generation:
+            by_doc: dict[str, list[str]] = {}
+            for r in self._rows(_CHUNK_ROWS + " ORDER BY c.doc_id, ord"):
+                chunk = _chunk(r)
+                by_doc.setdefault(chunk.doc_id, []).append(chunk.matching_text)
+            cached = self._folded = (generation, {d: fold_for_matching("\n".join(t)) for d, t in by_doc.items()})
+        texts = cached[1]
+        return "\n".join(texts[d] for d in (texts if within is None else within) if d in texts)
+
+
+class IndexStore(RowReader):
     """Open with ``IndexStore(data_dir)``; ``create=True`` makes an empty index."""
 
     def __init__(self, data_dir: str | Path, create: bool = False):
@@ -192,6 +256,9 @@ class IndexStore:
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
         return conn
+
+    def _rows(self, sql: str, args=()):
+        return self._conn().execute(sql, args)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -235,75 +302,6 @@ class IndexStore:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-
-    def meta(self, key: str, default: str | None = None) -> str | None:
-        row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else default
-
-    @property
-    def generation(self) -> int:
-        return int(self.meta("generation", "0"))
-
-    @property
-    def model(self) -> str | None:
-        return self.meta("model")
-
-    def info(self) -> IndexInfo:
-        conn = self._conn()
-        docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-        chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        dim = self.meta("dim")
-        return IndexInfo(self.generation, self.model or "", docs, chunks, int(dim) if dim else None)
-
-    # ------------------------------------------------------------------ reading
-    def documents(self) -> list[Document]:
-        rows = self._conn().execute(
-            "SELECT d.doc_id, title, source, origin, content_hash, text, cleaning, ingested_at,"
-            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id), meta FROM documents d"
-            " ORDER BY ingested_at, doc_id")
-        return [_document(r) for r in rows]
-
-    def document(self, doc_id: str) -> Document | None:
-        row = self._conn().execute(
-            "SELECT doc_id, title, source, origin, content_hash, text, cleaning, ingested_at,"
-            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id), meta FROM documents d WHERE doc_id=?",
-            (doc_id,)).fetchone()
-        return _document(row) if row else None
-
-    def document_states(self) -> dict[str, tuple[str, str, str]]:
-        """doc_id -> (source, origin, content_hash), for deciding what an ingest must do."""
-        rows = self._conn().execute("SELECT doc_id, source, origin, content_hash FROM documents")
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}
-
-    def chunks(self, ids: list[int]) -> dict[int, Chunk]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._conn().execute(
-            f"{_CHUNK_ROWS} WHERE c.id IN ({marks})", ids)
-        return {r[0]: _chunk(r) for r in rows}
-
-    def chunks_of(self, doc_id: str) -> list[Chunk]:
-        rows = self._conn().execute(
-            f"{_CHUNK_ROWS} WHERE c.doc_id=? ORDER BY ord", (doc_id,))
-        return [_chunk(r) for r in rows]
-
-    def folded_text(self, within: Within = None) -> str:
-        """The chunk texts (of ``within``'s documents, or all), folded for matching
-        (Simplified, lower case), one string, cached per generation and document: answers
-        "does the library (or this report) ever mention X?" in a millisecond."""
-        from chinese.clean import fold_for_matching
-
-        generation = self.generation
-        cached = getattr(self, "_folded", None)
-        if not cached or cached[0] != generation:
-            by_doc: dict[str, list[str]] = {}
-            for r in self._conn().execute(_CHUNK_ROWS + " ORDER BY c.doc_id, ord"):
-                chunk = _chunk(r)
-                by_doc.setdefault(chunk.doc_id, []).append(chunk.matching_text)
-            cached = self._folded = (generation, {d: fold_for_matching("\n".join(t)) for d, t in by_doc.items()})
-        texts = cached[1]
-        return "\n".join(texts[d] for d in (texts if within is None else within) if d in texts)
 
     def all_chunk_terms(self) -> tuple[int, list[tuple[int, str]]]:
         """(generation, [(chunk id, its keyword terms, space-separated)]) from one snapshot."""
@@ -663,6 +661,8 @@ def _document(r) -> Document:
                     cleaning=json.loads(r[6]), ingested_at=r[7], chunk_count=r[8], meta=json.loads(r[9]))
 
 
+_DOCUMENT_ROWS = ("SELECT doc_id, title, source, origin, content_hash, text, cleaning, ingested_at,"
+                  " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id), meta FROM documents d")
 _CHUNK_ROWS = ("SELECT c.id, c.doc_id, ord, paragraph, section, char_start, char_end, c.text, d.title, d.meta"
                " FROM chunks c JOIN documents d USING (doc_id)")
 
