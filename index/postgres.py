@@ -349,9 +349,10 @@ class _Writer:
             (doc.doc_id, doc.title, doc.source, doc.origin, doc.content_hash, doc.text,
              json.dumps(doc.cleaning, ensure_ascii=False), doc.ingested_at or time.strftime("%Y-%m-%d %H:%M:%S"),
              json.dumps(doc.meta, ensure_ascii=False)))
-        spans = [(chunk, piece) for chunk in chunks for piece in (chunk.pieces or [(0, len(chunk.text))])]
-        hashes = {sha256_text(c.text[a:b]) for c, (a, b) in spans} | {sha256_text(c.text) for c in chunks}
-        self._add_vectors({h: vectors[h] for h in hashes if h in vectors})   # this document's, of all given
+        # this document's vectors, of all given (chunks' and pieces'; a whole-chunk piece is its chunk)
+        hashes = {sha256_text(c.text[a:b]) for c in chunks for a, b in (c.pieces or [(0, len(c.text))])}
+        hashes |= {sha256_text(c.text) for c in chunks}
+        self._add_vectors({h: vectors[h] for h in hashes if h in vectors})
         for chunk, chunk_terms in zip(chunks, terms):
             text_hash = sha256_text(chunk.text)
             joined = " ".join(chunk_terms)

@@ -99,8 +99,8 @@ def build_api(state: AppState, auth: tuple[str, str] | None = None) -> FastAPI:
         skipped = [{"file": names.get(s["file"], Path(s["file"]).name), "reason": s["reason"],
                     "reason_zh": s.get("reason_zh", ""), "kind": s["kind"]} for s in (summary.skipped if summary else [])]
         return {"added": summary.added if summary else [], "updated": summary.updated if summary else [],
-                "skipped": skipped + [{"file": r.split("：")[0], "reason": "unsupported file type",
-                                        "reason_zh": "不支持的文件类型", "kind": "error"} for r in refused],
+                "skipped": skipped + [{"file": name, "reason": "unsupported file type",
+                                        "reason_zh": "不支持的文件类型", "kind": "error"} for name in refused],
                 "documents": len(state.store().documents())}
 
     @router.delete("/api/documents/{doc_id}", tags=["documents"])

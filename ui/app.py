@@ -247,7 +247,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
             summary, refused, names = state.add_uploads(
                 given, progress=lambda stage, done, total: progress((done, total or None), desc=stage))
             # The upload box is emptied: what it held is imported (or was refused, and said so).
-            return _ingest_message(summary, refused, names), gr.update(value=_documents_table(state)), \
+            return _ingest_message(summary, [f"{name}：不支持的文件类型" for name in refused], names), gr.update(value=_documents_table(state)), \
                 gr.update(choices=_doc_choices(state)), _ready_status(state), gr.update(value=None)
 
         # The header's counts follow every change to the reports (it showed the start's counts).

@@ -123,15 +123,17 @@ class AppState:
     def add_uploads(self, files: list[tuple[str, str]], progress=None) -> tuple[IngestSummary | None, list[str], dict]:
         """Uploaded files, each (temporary path, the name the user gave it): saved under
         data/uploads and ingested. -> (summary or None, refused names, {saved path: given
-        name}). A copy of a file that was not indexed is not kept."""
+        name}); refused: the names of files of a type no loader reads. A copy of a file that
+        was not indexed is not kept."""
         paths, refused, names = [], [], {}
         for temp, original in files:
+            name = Path(original.replace("\\", "/")).name
             saved = self.save_upload(temp, original)
             if saved is None:
-                refused.append(f"{Path(original).name}：不支持的文件类型")
+                refused.append(name)
             else:
                 paths.append(saved)
-                names[str(saved)] = Path(original.replace("\\", "/")).name
+                names[str(saved)] = name
         summary = self.ingest(paths, origin="upload", progress=progress) if paths else None
         for skipped in (summary.skipped if summary else []):
             if skipped["file"].startswith(str(self.uploads)):
