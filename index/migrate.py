@@ -31,6 +31,7 @@ def migrate(data_dir: str | Path, url: str, progress=print) -> dict:
     documents = source.documents()
     chunks = 0
     with target.writer(source.model, dim) as w:
+        w.keep_chunk_ids = True
         for key in ("keywords",):                 # how the terms were cut: the next ingest need not re-cut
             if source.meta(key):
                 w.set_meta(key, source.meta(key))

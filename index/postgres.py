@@ -37,15 +37,32 @@ import numpy as np
 
 from .records import Chunk, Document
 from .protocol import Within
-from .store import IndexBusy, IndexError_, IndexStore, RowReader, crash_point, sha256_text
+from .store import IndexBusy, IndexError_, IndexStore, LibraryUnavailable, RowReader, crash_point, sha256_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2           # 2: postings carry their chunk's length and a weight to read them best first
 K1, B = 1.2, 0.75            # FTS5's bm25() defaults, so both backends rank alike
 EF_SEARCH = 100              # hnsw.ef_search floor; raised to the number of candidates asked for (default 40 returns short lists)
+# Below this many chunks every search is exact, as the embedded backend's: all the postings of
+# all the question's terms, and every vector (no HNSW). A team's library of reports is there
+# (the 30-report library: 4,100 chunks), and answers then match the embedded index's after
+# a migration. Above it the cuts below bound the work. Its cost: README, "Running for a team".
+EXACT_BELOW = 20_000
 # Keyword candidates come from the question's terms held by at most this share of the chunks
 # (all its terms when it has none rarer). Chosen for speed at 200,000 chunks; its cost in
 # recall is measured against FTS5 on the pooled benchmark (README, "Running for a team").
 COMMON_SHARE = 0.05
+# A rare term's postings are read best first (by ``weight``), at most PER_TERM of them; the
+# best RESCORED chunks of that partial sum are then scored with all the question's terms.
+# At the pooled benchmark's 6,671 chunks no rare term holds more than 333 chunks, so nothing
+# is cut there (BM25 equal to FTS5's); at 200,000 chunks this bounds the rows one question
+# reads. Measured in README, "Running for a team".
+PER_TERM = 400
+RESCORED = 300
+# The chunk length that orders a term's postings (``weight``: BM25's term-frequency part).
+# Only the order within one term matters, and it hardly moves with this length: the pooled
+# benchmark's average chunk (268 terms and bigrams) stands for every library's.
+ORDER_LENGTH = 268
+CONNECT_TIMEOUT_S = 10       # a server that does not answer is reported, not waited for
 LOCK_KEY = 7_260_001         # the advisory lock that serialises ingests (any number no other program uses)
 
 SCHEMA = """
@@ -68,9 +85,15 @@ CREATE INDEX IF NOT EXISTS pieces_by_chunk ON pieces(chunk_id);
 CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, embedding vector NOT NULL);
 CREATE TABLE IF NOT EXISTS postings (
     term TEXT NOT NULL, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE, tf INTEGER NOT NULL,
-    PRIMARY KEY (term, chunk_id));
+    n_terms INTEGER NOT NULL, PRIMARY KEY (term, chunk_id));
 CREATE INDEX IF NOT EXISTS postings_by_chunk ON postings(chunk_id);
 CREATE TABLE IF NOT EXISTS term_stats (term TEXT PRIMARY KEY, df INTEGER NOT NULL);
+"""
+# A term's postings, best first, readable from the index alone (version 2).
+POSTING_ORDER = f"""
+ALTER TABLE postings ADD COLUMN IF NOT EXISTS weight REAL GENERATED ALWAYS AS
+    (tf * {K1 + 1} / (tf + {K1} * (1 - {B} + {B} * n_terms / {ORDER_LENGTH}.0))) STORED;
+CREATE INDEX IF NOT EXISTS postings_best_first ON postings (term, weight DESC, chunk_id) INCLUDE (tf, n_terms);
 """
 
 # What FTS5's unicode61 tokenizer keeps of a term: runs of letters and digits, lower case.
@@ -106,8 +129,12 @@ class PostgresStore(RowReader):
                     conn.execute(SCHEMA)
                     conn.execute("INSERT INTO meta VALUES ('schema', %s), ('generation', '0') ON CONFLICT DO NOTHING",
                                  (str(SCHEMA_VERSION),))
+                    if self.meta("schema") == str(SCHEMA_VERSION):
+                        conn.execute(POSTING_ORDER)
             version = self.meta("schema")
-            if version != str(SCHEMA_VERSION):
+            if version == "1":
+                self._upgrade_from_1()
+            elif version != str(SCHEMA_VERSION):
                 raise IndexError_(f"the library in {_safe(url)} has an unknown format (schema {version})")
         except Exception as exc:
             import psycopg
@@ -116,13 +143,32 @@ class PostgresStore(RowReader):
                 raise IndexError_(f"cannot use the database {_safe(url)}: {exc}".strip()) from None
             raise
 
+    def _upgrade_from_1(self) -> None:
+        """Version 1's postings lack their chunk's length and the best-first order: add them
+        in place (under the ingest lock's key, so no ingest writes meanwhile)."""
+        conn = self._conn()
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            if self.meta("schema") != "1":
+                return
+            conn.execute("ALTER TABLE postings ADD COLUMN n_terms INTEGER")
+            conn.execute("UPDATE postings p SET n_terms = c.n_terms FROM chunks c WHERE c.id = p.chunk_id")
+            conn.execute("ALTER TABLE postings ALTER COLUMN n_terms SET NOT NULL")
+            conn.execute(POSTING_ORDER)
+            conn.execute("UPDATE meta SET value = %s WHERE key = 'schema'", (str(SCHEMA_VERSION),))
+
     # ------------------------------------------------------------------ connections
-    def _conn(self):
+    def _conn(self) -> "_Connection":
+        """This thread's connection, made again when the server dropped the last one."""
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
             import psycopg
 
-            conn = psycopg.connect(self.url, autocommit=True)
+            try:
+                conn = _Connection(psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S),
+                                   self)
+            except psycopg.OperationalError as exc:
+                raise _unavailable(self.url, exc) from None
             self._local.conn, self._local.ef_search = conn, None
         return conn
 
@@ -155,9 +201,12 @@ class PostgresStore(RowReader):
     def keyword_search(self, terms: list[str], limit: int, within: Within = None) -> list[tuple[int, float]]:
         """BM25 over our jieba terms, as FTS5 scores them: [(chunk id, score)], best first.
 
-        Candidates are the chunks holding one of the question's rarer terms (in at most
-        ``COMMON_SHARE`` of the chunks), scored with all its terms: a term in every tenth
-        chunk adds thousands of rows to sum and, alone, ranks nothing (its IDF is low)."""
+        Candidates come from the question's rarer terms (in at most ``COMMON_SHARE`` of the
+        chunks): a term in every tenth chunk adds thousands of rows to sum and, alone, ranks
+        nothing (its IDF is low). Each rare term's best ``PER_TERM`` postings give a partial
+        score; the best ``RESCORED`` candidates are then scored with all the terms. A scoped
+        search reads every rare posting of its documents instead (a scope is small). Below
+        ``EXACT_BELOW`` chunks nothing is cut: every posting of every term, as FTS5."""
         words = list(dict.fromkeys(t for term in terms for t in tokens(term)))
         if not words:
             return []
@@ -167,15 +216,25 @@ class PostgresStore(RowReader):
         if not words:
             return []
         idf = [max(math.log((total - df[w] + 0.5) / (df[w] + 0.5)), 1e-6) for w in words]
-        rare = [w for w in words if df[w] <= COMMON_SHARE * total] or words
-        scope, args = _scope_sql(within)
+        exact = total < EXACT_BELOW
+        rare = [w for w in words if exact or df[w] <= COMMON_SHARE * total] or words
+        bm25 = f"q.idf * p.tf * {K1 + 1} / (p.tf + {K1} * (1 - {B} + {B} * p.n_terms / %(average)s))"
+        if within is None and not exact:
+            postings = ("q CROSS JOIN LATERAL (SELECT chunk_id, tf, n_terms FROM postings WHERE term = q.term"
+                        " ORDER BY weight DESC, chunk_id LIMIT %(per_term)s) p WHERE q.term = ANY(%(rare)s)")
+        else:
+            scope = " JOIN chunks c ON c.id = p.chunk_id AND c.doc_id = ANY(%(scope)s)" if within is not None else ""
+            postings = f"q JOIN postings p USING (term){scope} WHERE q.term = ANY(%(rare)s)"
+        ranked = f"SELECT p.chunk_id, sum({bm25}) AS score FROM {postings} GROUP BY p.chunk_id"
+        if not exact:           # the rare terms' partial sums choose whom all the terms score
+            ranked = (f"SELECT p.chunk_id, sum({bm25}) AS score FROM ({ranked} ORDER BY score DESC, p.chunk_id"
+                      " LIMIT %(rescored)s) candidates JOIN postings p ON p.chunk_id = candidates.chunk_id"
+                      " AND p.term = ANY(%(words)s) JOIN q USING (term) GROUP BY p.chunk_id")
         rows = self._conn().execute(
-            "WITH q AS (SELECT * FROM unnest(%s::text[], %s::float8[]) AS q(term, idf)),"
-            " candidates AS (SELECT DISTINCT chunk_id FROM postings WHERE term = ANY(%s))"
-            " SELECT p.chunk_id, sum(q.idf * p.tf * (%s + 1) / (p.tf + %s * (1 - %s + %s * c.n_terms / %s))) AS score"
-            " FROM candidates JOIN postings p USING (chunk_id) JOIN q USING (term) JOIN chunks c ON c.id = p.chunk_id"
-            f" WHERE true{scope} GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT %s",
-            (words, idf, rare, K1, K1, B, B, average, *args, limit))
+            "WITH q AS (SELECT * FROM unnest(%(words)s::text[], %(idf)s::float8[]) AS q(term, idf))"
+            f" {ranked} ORDER BY score DESC, p.chunk_id LIMIT %(limit)s",
+            {"words": words, "idf": idf, "rare": rare, "average": average, "per_term": PER_TERM,
+             "rescored": max(RESCORED, limit), "scope": list(within or ()), "limit": limit})
         return [(int(i), float(s)) for i, s in rows if s > 0]
 
     def _collection(self) -> tuple[int, float]:
@@ -268,19 +327,20 @@ class PostgresStore(RowReader):
         dim = self._dim()
         if not dim:
             return []
-        if within is None:      # the HNSW index: ORDER BY the indexed expression
+        if within is None and self._collection()[0] >= EXACT_BELOW:   # HNSW: ORDER BY the indexed expression
             self._enough_candidates(limit)
             rows = self._conn().execute(
                 f"SELECT t.{owner}, -(t.embedding::vector({int(dim)}) <#> %s::vector({int(dim)})) FROM {table} t"
                 f" ORDER BY t.embedding::vector({int(dim)}) <#> %s::vector({int(dim)}) LIMIT %s",
                 (vector, vector, limit))
-        else:                   # a scope: an exact scan of its vectors (+ 0 keeps the index out)
-            join = "" if table == "chunks" else " JOIN chunks c ON c.id = t.chunk_id"
+        else:                   # an exact scan of the library or the scope (+ 0 keeps the index out)
+            join = "" if table == "chunks" or within is None else " JOIN chunks c ON c.id = t.chunk_id"
             doc = "t.doc_id" if table == "chunks" else "c.doc_id"
+            scope = f" WHERE {doc} = ANY(%(scope)s)" if within is not None else ""
             rows = self._conn().execute(
-                f"SELECT t.{owner}, -(t.embedding <#> %s::vector) AS s FROM {table} t{join}"
-                f" WHERE {doc} = ANY(%s) ORDER BY (t.embedding <#> %s::vector) + 0 LIMIT %s",
-                (vector, list(within), vector, limit))
+                f"SELECT t.{owner}, -(t.embedding <#> %(v)s::vector) AS s FROM {table} t{join}{scope}"
+                f" ORDER BY (t.embedding <#> %(v)s::vector) + 0, t.{owner} LIMIT %(limit)s",
+                {"v": vector, "scope": list(within or ()), "limit": limit})
         return [(int(i), float(s)) for i, s in rows]
 
     def _enough_candidates(self, limit: int) -> None:
@@ -299,7 +359,10 @@ class PostgresStore(RowReader):
         the block ends normally, rolls everything back on any exception."""
         import psycopg
 
-        conn = psycopg.connect(self.url, autocommit=True)
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.OperationalError as exc:
+            raise _unavailable(self.url, exc) from None
         try:
             with conn.transaction():
                 conn.execute("SELECT value FROM meta WHERE key = 'generation' FOR UPDATE")
@@ -318,6 +381,8 @@ class PostgresStore(RowReader):
                 writer.changed = replace_all
                 yield writer
                 writer.count_terms()
+                if writer.keep_chunk_ids:       # new chunks are numbered after the kept ones
+                    conn.execute("SELECT setval('chunks_id_seq', GREATEST((SELECT max(id) FROM chunks), 1))")
                 if writer.changed:
                     conn.execute("DELETE FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE"
                                  " c.text_hash = v.text_hash) AND NOT EXISTS (SELECT 1 FROM pieces p WHERE"
@@ -328,6 +393,10 @@ class PostgresStore(RowReader):
                         _index_vectors(conn, dim)
                     conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
                 crash_point("before-commit")
+        except psycopg.OperationalError as exc:
+            if conn.closed:                 # the server went away: nothing was committed
+                raise _unavailable(self.url, exc) from None
+            raise
         finally:
             conn.close()
         crash_point("after-commit")
@@ -340,6 +409,9 @@ class _Writer:
         self.conn = conn
         self.changed = False
         self.touched: set[str] = set()      # terms whose chunk counts this write changed
+        # A migration keeps the chunks' ids: ties between equal scores are broken by id,
+        # so the same order needs the same ids (and saved answers' chunk ids stay valid).
+        self.keep_chunk_ids = False
 
     def add_document(self, doc: Document, chunks: list[Chunk], terms: list[list[str]],
                      vectors: dict[str, np.ndarray]) -> None:
@@ -353,22 +425,24 @@ class _Writer:
         hashes = {sha256_text(c.text[a:b]) for c in chunks for a, b in (c.pieces or [(0, len(c.text))])}
         hashes |= {sha256_text(c.text) for c in chunks}
         self._add_vectors({h: vectors[h] for h in hashes if h in vectors})
-        for chunk, chunk_terms in zip(chunks, terms):
-            text_hash = sha256_text(chunk.text)
-            joined = " ".join(chunk_terms)
-            chunk.id = self.conn.execute(
-                "INSERT INTO chunks (doc_id, ord, paragraph, section, char_start, char_end, text, text_hash, terms,"
-                " n_terms, embedding) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
-                " (SELECT embedding FROM vectors WHERE text_hash = %s)) RETURNING id",
-                (doc.doc_id, chunk.ord, chunk.paragraph, chunk.section, chunk.start, chunk.end, chunk.text,
-                 text_hash, joined, len(tokens(joined)), text_hash)).fetchone()[0]
-            self._post(chunk.id, joined)
-            for a, b in chunk.pieces or [(0, len(chunk.text))]:
-                piece_hash = text_hash if (a, b) == (0, len(chunk.text)) else sha256_text(chunk.text[a:b])
-                self.conn.execute(
-                    "INSERT INTO pieces (chunk_id, piece_start, piece_end, text_hash, embedding) VALUES"
-                    " (%s,%s,%s,%s,(SELECT embedding FROM vectors WHERE text_hash = %s))",
-                    (chunk.id, a, b, piece_hash, piece_hash))
+        joined = [" ".join(t) for t in terms]
+        with self.conn.cursor() as cur:       # one round trip for the chunks, one for the pieces
+            cur.executemany(
+                "INSERT INTO chunks (id, doc_id, ord, paragraph, section, char_start, char_end, text, text_hash,"
+                " terms, n_terms, embedding) VALUES (COALESCE(%s, nextval('chunks_id_seq')),%s,%s,%s,%s,%s,%s,%s,%s,"
+                "%s,%s,(SELECT embedding FROM vectors WHERE text_hash = %s)) RETURNING id",
+                [(c.id if self.keep_chunk_ids else None, doc.doc_id, c.ord, c.paragraph, c.section, c.start, c.end,
+                  c.text, sha256_text(c.text), j, len(tokens(j)), sha256_text(c.text))
+                 for c, j in zip(chunks, joined)], returning=True)
+            for chunk in chunks:
+                chunk.id = cur.fetchone()[0]
+                cur.nextset()
+            cur.executemany(
+                "INSERT INTO pieces (chunk_id, piece_start, piece_end, text_hash, embedding) VALUES"
+                " (%s,%s,%s,%s,(SELECT embedding FROM vectors WHERE text_hash = %s))",
+                [(c.id, a, b, h, h) for c in chunks for a, b in c.pieces or [(0, len(c.text))]
+                 for h in [sha256_text(c.text[a:b])]])
+        self._post({c.id: j for c, j in zip(chunks, joined)})
         self.changed = True
 
     def _add_vectors(self, vectors: dict[str, np.ndarray]) -> None:
@@ -377,15 +451,17 @@ class _Writer:
                 cur.executemany("INSERT INTO vectors VALUES (%s, %s::vector) ON CONFLICT (text_hash) DO NOTHING",
                                 [(h, _vector_text(v)) for h, v in vectors.items()])
 
-    def _post(self, chunk_id: int, joined_terms: str) -> None:
-        counts: dict[str, int] = {}
-        for token in tokens(joined_terms):
-            counts[token] = counts.get(token, 0) + 1
-        if counts:
-            with self.conn.cursor().copy("COPY postings (term, chunk_id, tf) FROM STDIN") as copy:
+    def _post(self, terms: dict[int, str]) -> None:
+        """The postings of chunks (id -> their joined terms), in one COPY."""
+        with self.conn.cursor().copy("COPY postings (term, chunk_id, tf, n_terms) FROM STDIN") as copy:
+            for chunk_id, joined in terms.items():
+                words = tokens(joined)
+                counts: dict[str, int] = {}
+                for token in words:
+                    counts[token] = counts.get(token, 0) + 1
                 for term, n in counts.items():
-                    copy.write_row((term, chunk_id, n))
-            self.touched.update(counts)
+                    copy.write_row((term, chunk_id, n, len(words)))
+                self.touched.update(counts)
 
     def _unpost(self, chunk_ids: list[int]) -> None:
         self.touched.update(r[0] for r in self.conn.execute(
@@ -407,11 +483,11 @@ class _Writer:
         if not terms:
             return
         self._unpost(list(terms))
-        for chunk_id, chunk_terms in terms.items():
-            joined = " ".join(chunk_terms)
-            self.conn.execute("UPDATE chunks SET terms = %s, n_terms = %s WHERE id = %s",
-                              (joined, len(tokens(joined)), chunk_id))
-            self._post(chunk_id, joined)
+        joined = {chunk_id: " ".join(chunk_terms) for chunk_id, chunk_terms in terms.items()}
+        with self.conn.cursor() as cur:
+            cur.executemany("UPDATE chunks SET terms = %s, n_terms = %s WHERE id = %s",
+                            [(j, len(tokens(j)), chunk_id) for chunk_id, j in joined.items()])
+        self._post(joined)
         self.changed = True
 
     def set_meta(self, key: str, value: str) -> None:
@@ -461,7 +537,10 @@ class PostgresIngestLock:
     def __enter__(self):
         import psycopg
 
-        self._conn = psycopg.connect(self.url, autocommit=True)
+        try:
+            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.OperationalError as exc:
+            raise _unavailable(self.url, exc) from None
         if not self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
             if not self.wait:
                 self._conn.close()
@@ -473,9 +552,45 @@ class PostgresIngestLock:
 
     def __exit__(self, *exc):
         try:
-            self._conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            if not self._conn.closed:       # a dropped connection has released the lock already
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
         finally:
             self._conn.close()
+
+
+class _Connection:
+    """A reader's connection. When the server has dropped it (a restart, an idle timeout)
+    a query is tried once more on a new connection; when that fails too the caller gets
+    ``LibraryUnavailable``, which the page and the API put in words, not a traceback."""
+
+    def __init__(self, conn, store: "PostgresStore"):
+        self.conn, self.store = conn, store
+
+    def execute(self, sql, args=None):
+        import psycopg
+
+        try:
+            return self.conn.execute(sql, args)
+        except psycopg.OperationalError:
+            if not self.conn.closed:        # the connection is fine: an error of this query
+                raise
+        local = self.store._local
+        ef_search, local.conn = local.ef_search, None
+        fresh = self.store._conn()
+        try:
+            if ef_search:
+                fresh.conn.execute(f"SET hnsw.ef_search = {int(ef_search)}")
+                local.ef_search = ef_search
+            return fresh.conn.execute(sql, args)
+        except psycopg.OperationalError as exc:
+            raise _unavailable(self.store.url, exc) from None
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+def _unavailable(url: str, exc: Exception) -> LibraryUnavailable:
+    return LibraryUnavailable(f"the library's database {_safe(url)} cannot be reached: {str(exc).strip()}")
 
 
 def _scope_sql(within: Within) -> tuple[str, list]:

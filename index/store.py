@@ -104,6 +104,15 @@ class IndexError_(RuntimeError):
     """The index is missing, damaged or built differently; the message says what to do."""
 
 
+class LibraryUnavailable(IndexError_):
+    """The library's database server cannot be reached (stopped, restarting, network).
+    ``zh`` is the page's message; the next question tries the server again."""
+
+    def __init__(self, message: str, zh: str = "无法连接报告库所在的数据库服务器，请稍后再试或联系管理员。"):
+        super().__init__(message)
+        self.zh = zh
+
+
 class IndexBusy(RuntimeError):
     pass
 

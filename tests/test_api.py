@@ -130,3 +130,21 @@ def test_the_login_guards_every_route_but_health(ready):
     assert client.get("/api/documents", headers={"Authorization": basic}).status_code == 200
     assert client.get("/api/documents", headers={"Authorization": "Bearer ana:s3cret"}).status_code == 200
     assert client.get("/api/documents", headers={"Authorization": "Bearer ana:wrong"}).status_code == 401
+
+
+def test_an_unreachable_library_is_a_503_with_the_reason(ready, monkeypatch):
+    """When the library's database cannot be reached, routes answer 503 with the reason
+    (English and the page's Chinese), and /healthz says the instance cannot answer."""
+    from index import LibraryUnavailable
+
+    def gone(*args, **kwargs):
+        raise LibraryUnavailable("the library's database postgresql://db/reports cannot be reached")
+
+    client = TestClient(build_api(ready))
+    monkeypatch.setattr(ready.retriever, "ask", gone)
+    reply = client.post("/api/ask", json={"question": "地区生产总值增长多少？"})
+    assert reply.status_code == 503 and "cannot be reached" in reply.json()["detail"]
+    assert "数据库" in reply.json()["detail_zh"]
+    monkeypatch.setattr(type(ready.store()), "generation", property(gone))
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json()["status"] == "unavailable"

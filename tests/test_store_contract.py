@@ -167,6 +167,70 @@ def test_both_backends_rank_keywords_alike(postgres_server, tmp_path, monkeypatc
         assert [x for _, x in ranked[0]] == pytest.approx([x for _, x in ranked[1]], rel=0.02), terms
 
 
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_postgres_large_library_search_reads_the_best_postings_first(library, monkeypatch):
+    """Above EXACT_BELOW chunks vectors are searched through HNSW, and the keyword search reads a rare term's best postings
+    first and rescores its candidates with all the terms: on this small library (where
+    nothing is cut) it ranks as the exact search; with one posting read per term it still
+    finds the term's best chunk, not whichever came first."""
+    import index.postgres
+
+    store = open_store(library[0])
+    questions = (["地区", "生产总值", "增长"], ["城镇", "新增", "就业"], ["森林", "覆盖率"])
+    exact = [store.keyword_search(terms, 5) for terms in questions]
+    region = store.keyword_search(["地区"], 5)
+    query = library[2].embed_query("全县森林覆盖率提高到68%")
+    nearest = store.vector_search(query, 3)
+    monkeypatch.setattr(index.postgres, "EXACT_BELOW", 0)
+    assert [i for i, _ in store.vector_search(query, 3)] == [i for i, _ in nearest]      # through HNSW
+    for terms, ranked in zip(questions, exact):
+        cut = store.keyword_search(terms, 5)
+        assert [i for i, _ in cut] == [i for i, _ in ranked]
+        assert [s for _, s in cut] == pytest.approx([s for _, s in ranked])
+    monkeypatch.setattr(index.postgres, "PER_TERM", 1)
+    assert len(region) > 1 and [i for i, _ in store.keyword_search(["地区"], 5)] == [region[0][0]]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_version_1_postgres_library_is_upgraded_in_place(library):
+    """Version 1 stored postings without their chunk's length: opening it adds what is
+    missing and ranks as before."""
+    from index.postgres import PostgresStore
+
+    store = open_store(library[0])
+    before = store.keyword_search(["地区", "生产总值", "增长"], 5)
+    store._conn().execute("DROP INDEX postings_best_first; ALTER TABLE postings DROP COLUMN weight,"
+                          " DROP COLUMN n_terms; UPDATE meta SET value = '1' WHERE key = 'schema'")
+    reopened = PostgresStore(store.url)
+    assert reopened.meta("schema") == "2" and reopened.keyword_search(["地区", "生产总值", "增长"], 5) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_dropped_database_connection_is_made_again_or_reported(library):
+    """The server drops the readers' connections (a restart): the next search reconnects.
+    When the server cannot be reached at all, the error says so (in Chinese too)."""
+    import psycopg
+
+    from index import LibraryUnavailable
+
+    store = open_store(library[0])
+    url = store.url
+
+    def drop_connections():
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    found = store.keyword_search(["森林"], 5)
+    drop_connections()
+    assert store.keyword_search(["森林"], 5) == found
+    store.url = url.split("?")[0] + "?host=/nonexistent-socket-dir"      # and now the server is gone
+    drop_connections()
+    with pytest.raises(LibraryUnavailable) as caught:
+        store.documents()
+    assert "cannot be reached" in str(caught.value) and "数据库" in caught.value.zh
+
+
 def test_migration_moves_everything_and_embeds_nothing(postgres_server, tmp_path, monkeypatch, capsys):
     from index.__main__ import main
     from index.migrate import migrate
@@ -177,16 +241,23 @@ def test_migration_moves_everything_and_embeds_nothing(postgres_server, tmp_path
     (folder / "xinghe.txt").write_text(XINGHE, encoding="utf-8")
     monkeypatch.delenv("RAG_DATABASE_URL", raising=False)
     embedder = FakeEmbedder()
+    Ingestor(tmp_path / "data", embedder).ingest_paths([folder / "yunhai.txt"])    # ids not in name order
     Ingestor(tmp_path / "data", embedder).ingest_paths([folder])
-    open_store(tmp_path / "data").set_record("xinghe", {"speaker": "王县长"})
+    lite = open_store(tmp_path / "data")
+    lite.set_record("xinghe", {"speaker": "王县长"})
     url = postgres_server()
     assert main(["migrate", "--to", url, "--data-dir", str(tmp_path / "data")]) == 0
     assert "migrated 2 documents" in capsys.readouterr().out
     monkeypatch.setenv("RAG_DATABASE_URL", url)
     moved = open_store(tmp_path / "data")
     assert moved.document("xinghe").record["speaker"] == "王县长"
+    texts = {c.id: c.text for d in ("xinghe", "yunhai") for c in lite.chunks_of(d)}
+    assert {c.id: c.text for d in ("xinghe", "yunhai") for c in moved.chunks_of(d)} == texts   # ids kept
     calls = embedder.calls
     summary = Ingestor(tmp_path / "data", embedder).ingest_paths([folder])
     assert sorted(summary.unchanged) == ["xinghe", "yunhai"] and embedder.calls == calls and not summary.terms_recut
+    (folder / "new.txt").write_text("2032年新区工作报告\n一、建设\n新区建成公园12个。\n", encoding="utf-8")
+    Ingestor(tmp_path / "data", embedder).ingest_paths([folder])
+    assert min(c.id for c in open_store(tmp_path / "data").chunks_of("new")) > max(texts)   # numbered after
     with pytest.raises(SystemExit):
         migrate(tmp_path / "data", url, progress=lambda line: None)      # not into a library that has documents

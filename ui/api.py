@@ -26,11 +26,12 @@ from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Request, U
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from index import IndexError_
 from retriever.conversation import Turn
 from retriever.question import BadQuestion
 from retriever.scope import Filter
 
-from .state import AppState
+from .state import AppState, index_message
 
 MODEL_NAME = "reportqa"          # what /v1/models lists; any model name is answered the same way
 MAX_K = 20
@@ -61,10 +62,21 @@ def build_api(state: AppState, auth: tuple[str, str] | None = None) -> FastAPI:
     router = APIRouter(dependencies=[Depends(_guard(auth))] if auth else [])
 
     # Open without the login, for a load balancer's probes: it shows no content.
+    # The library cannot be used (its database is unreachable): 503 with the reason, in
+    # English and in the page's Chinese; the next request tries again.
+    @app.exception_handler(IndexError_)
+    def unavailable(request: Request, exc: IndexError_):
+        return JSONResponse({"detail": str(exc), "detail_zh": index_message(exc)}, status_code=503)
+
     @app.get("/healthz", tags=["service"])
     def healthz():
-        """200 when questions can be answered; 503 with the reason while the index is prepared."""
+        """200 when questions can be answered; 503 with the reason while the index is
+        prepared or its database cannot be reached."""
         if state.ready:
+            try:
+                state.store().generation
+            except IndexError_ as exc:
+                return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
             return {"status": "ready"}
         return JSONResponse({"status": state.status.phase, "reason": state.status.message}, status_code=503)
 

@@ -24,7 +24,7 @@ from retriever.scope import Filter
 from . import render
 from .api import documents_json
 from .feedback import FeedbackStore
-from .state import AppState
+from .state import AppState, index_message
 
 log = logging.getLogger("ui")
 MODE_EXTRACTIVE, MODE_LLM = "摘录（离线）", "大模型"
@@ -181,7 +181,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
                     history[-1] = {"role": "assistant", "content": render.answer_html(partial)}
                     yield history, turns_value, answers_value, gr.update(), ""
             except IndexError_ as exc:
-                history[-1] = {"role": "assistant", "content": render.text(str(exc))}
+                history[-1] = {"role": "assistant", "content": render.text(index_message(exc))}
                 yield history, turns_value, answers_value, gr.update(), ""
                 return
             turns_value = list(turns_value) + [Turn.after(message, final)]
@@ -218,7 +218,11 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
             s = state.status
             if s.phase == "ready":
                 store = state.store()
-                generation = store.generation if store else -1
+                try:
+                    generation = store.generation if store else -1
+                except IndexError_ as exc:      # the database is gone: say so, look again next tick
+                    return gr.update(value=f"⚠️ {index_message(exc)}"), gr.Timer(value=REFRESH_S), gr.update(), \
+                        gr.update(), gr.update(), gr.update(), -1
                 if generation == shown_generation:
                     return gr.update(), gr.Timer(value=REFRESH_S), gr.update(), gr.update(), gr.update(), \
                         gr.update(), generation
@@ -237,6 +241,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
         app.load(tick, [shown_generation], outputs, api_visibility="private")
 
         # ------------------------------------------------------------ reports
+        @_reporting_index_errors(5)
         def do_upload(files, progress=gr.Progress()):
             if not files:
                 return "请先选择要上传的文件。", gr.update(), gr.update(), gr.update(), gr.update()
@@ -253,6 +258,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
         # The header's counts follow every change to the reports (it showed the start's counts).
         upload_btn.click(do_upload, [upload], [report_status, docs, chosen, status, upload], api_name="upload")
 
+        @_reporting_index_errors(4)
         def do_reingest(progress=gr.Progress()):
             summary = state.ingest([state.corpus], progress=lambda stage, done, total: progress((done, total or None), desc=stage))
             return _ingest_message(summary, []), gr.update(value=_documents_table(state)), \
@@ -260,6 +266,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
 
         reingest_btn.click(do_reingest, None, [report_status, docs, chosen, status], api_name="reingest")
 
+        @_reporting_index_errors(5)
         def do_remove(doc_id):
             if not doc_id:
                 return "请先选择一份报告。", gr.update(), gr.update(), "", gr.update()
@@ -319,6 +326,22 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
 
         gr.api(documents, api_name="documents")
     return app
+
+
+def _reporting_index_errors(outputs: int):
+    """A reports-tab handler that, when the library cannot be used (its database is
+    unreachable), puts the reason in its first output and leaves the others as they are."""
+    import functools
+
+    def wrap(handler):
+        @functools.wraps(handler)       # Gradio reads the signature (gr.Progress) through it
+        def run(*args, **kwargs):
+            try:
+                return handler(*args, **kwargs)
+            except IndexError_ as exc:
+                return (render.text(index_message(exc)),) + (gr.update(),) * (outputs - 1)
+        return run
+    return wrap
 
 
 def _stream_extractive(answer):

@@ -23,6 +23,12 @@ from ingest.pipeline import IngestOptions, Ingestor, IngestSummary
 log = logging.getLogger("ui")
 
 
+def index_message(exc: IndexError_) -> str:
+    """What the page says when the library cannot be used: the error's Chinese words where
+    it has them (an unreachable database), else the reason after a Chinese lead."""
+    return getattr(exc, "zh", "") or f"索引不可用：{exc}"
+
+
 @dataclass
 class Status:
     phase: str = "starting"          # starting | ingesting | loading | ready | error
@@ -73,7 +79,7 @@ class AppState:
             self.status.ready_at = time.time()
             log.info("ready in %.1f s", self.status.ready_at - self.status.started_at)
         except IndexError_ as exc:
-            self.status.phase, self.status.message = "error", f"索引不可用：{exc}"
+            self.status.phase, self.status.message = "error", index_message(exc)
         except Exception as exc:  # the page must say what happened, not hang
             log.exception("start-up failed")
             self.status.phase, self.status.message = "error", f"启动失败：{exc.__class__.__name__}: {exc}"
