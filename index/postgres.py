@@ -191,6 +191,13 @@ class PostgresStore(RowReader):
             rows = conn.execute("SELECT id, terms FROM chunks").fetchall()
         return generation, [(int(i), t) for i, t in rows]
 
+    def stored_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        if not hashes:
+            return {}
+        rows = self._conn().execute("SELECT text_hash, embedding::text FROM vectors WHERE text_hash = ANY(%s)",
+                                    (list(hashes),))
+        return {h: np.array(v[1:-1].split(","), dtype=np.float32) for h, v in rows}
+
     def has_vectors(self, hashes: list[str]) -> set[str]:
         if not hashes:
             return set()

@@ -43,6 +43,7 @@ class Store(Protocol):
     def chunk_count(self, within: Within = None) -> int: ...
     def folded_text(self, within: Within = None) -> str: ...           # "does the library ever say X?"
     def has_vectors(self, hashes: list[str]) -> set[str]: ...           # texts embedded already
+    def stored_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]: ...   # their vectors
 
     # -- keyword side: BM25 over our jieba terms
     def keyword_search(self, terms: list[str], limit: int, within: Within = None) -> list[tuple[int, float]]: ...

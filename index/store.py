@@ -323,6 +323,17 @@ class IndexStore(RowReader):
             conn.execute("COMMIT")
         return generation, rows
 
+    def stored_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        """{text hash: its vector} of the texts embedded at ingest (chunks and pieces)."""
+        found: dict[str, np.ndarray] = {}
+        conn = self._conn()
+        for i in range(0, len(hashes), 500):
+            part = hashes[i:i + 500]
+            rows = conn.execute(f"SELECT text_hash, vector FROM vectors WHERE text_hash IN ({','.join('?' * len(part))})",
+                                part)
+            found.update((h, np.frombuffer(v, dtype=np.float32)) for h, v in rows)
+        return found
+
     def has_vectors(self, hashes: list[str]) -> set[str]:
         found: set[str] = set()
         conn = self._conn()

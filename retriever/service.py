@@ -34,6 +34,7 @@ from .records import Answer, Citation, Hit
 from .config import READ_PASSAGES
 from .router import Router
 from .scope import Filter, Scope, Scoper, without
+from .stored import StoredFirst
 from .search import HybridSearcher, SearchConfig, idf
 
 MESSAGES = {
@@ -128,7 +129,7 @@ class Retriever:
         # The stages after the search, each replaceable (README, "How a question is answered").
         self.router = Router(self.store)
         self.scoper = Scoper(self.store)
-        self.reader = reader or ExtractiveReader(self.embedder)
+        self.reader = reader or ExtractiveReader(StoredFirst(self.embedder, self.store))
         self.gate = gate or LearnedGate.load()
 
     def warm_up(self) -> None:

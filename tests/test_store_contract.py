@@ -83,6 +83,33 @@ def test_vector_search_finds_the_passage_and_keeps_to_the_scope(library):
     assert len(scoped) == 3 and {store.chunks([i])[i].doc_id for i, _ in scoped} == {"yunhai"}
 
 
+def test_stored_vectors_read_back_and_the_reader_embeds_only_the_rest(library):
+    """A chunk's vector comes back by its text's hash; the reader's embedder (StoredFirst)
+    returns the model's vectors for every text but embeds only those the store lacks."""
+    from index.store import sha256_text
+    from retriever.stored import StoredFirst
+
+    data, _, embedder = library
+    store = open_store(data)
+    chunk = store.chunks_of("xinghe")[0]
+    stored = store.stored_vectors([sha256_text(chunk.text), sha256_text("库中没有的句子")])
+    assert list(stored) == [sha256_text(chunk.text)]
+    assert stored[sha256_text(chunk.text)] == pytest.approx(embedder.embed_documents([chunk.text])[0], abs=1e-6)
+
+    class Counting(FakeEmbedder):
+        embedded: list[str] = []
+
+        def embed_documents(self, texts, **kwargs):
+            self.embedded += list(texts)
+            return super().embed_documents(texts, **kwargs)
+
+    model = Counting()
+    texts = ["库中没有的句子", chunk.text]
+    vectors = StoredFirst(model, store).embed_documents(texts)
+    assert model.embedded == ["库中没有的句子"]
+    assert vectors == pytest.approx(FakeEmbedder().embed_documents(texts), abs=1e-6)
+
+
 def test_unchanged_reports_embed_nothing_and_removal_takes_everything(library):
     data, folder, embedder = library
     calls = embedder.calls
