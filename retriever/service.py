@@ -8,6 +8,7 @@ Used by the command line (``__main__``) and the app (``ui``). Thread-safe for as
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import re
 import time
@@ -31,7 +32,7 @@ from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, parse_question, topic_words
 from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
-from .config import READ_PASSAGES
+from .config import READ_PASSAGES, THIS_YEAR
 from .router import Router
 from .scope import Filter, Scope, Scoper, without
 from .stored import StoredFirst
@@ -165,7 +166,10 @@ class Retriever:
         if scoped.consumed:                  # 云南省……: within its report, the name says no more
             rest = without(parsed.text, parsed.folded, scoped.consumed)
             searched = self.prepare(rest) if rest != parsed.text else parsed
-        hits = self.search(searched, k=max(k, 10), exclude=resolution.exclude, timing=timing, within=scoped.doc_ids)
+        query = searched
+        if self._asks_of_this_year(searched, scoped.doc_ids):     # 2026年…… of 2026 reports: 今年
+            query = dataclasses.replace(searched, terms=searched.terms + [THIS_YEAR])
+        hits = self.search(query, k=max(k, 10), exclude=resolution.exclude, timing=timing, within=scoped.doc_ids)
         if resolution.pinned is not None:    # "其中第二项……": the item pointed at answers first
             hits = self._pinned_first(hits, resolution.pinned)
         within = ""
@@ -186,6 +190,14 @@ class Retriever:
             answer.warnings.append(message("too_long", answer.language).format(MAX_QUESTION_CHARS))
         answer.timing_ms.update(timing, total=(time.perf_counter() - started) * 1000)
         return answer
+
+    def _asks_of_this_year(self, question: Question, doc_ids) -> bool:
+        """The question names the year that every report in its scope (or the library)
+        speaks of as 今年 (config.THIS_YEAR)."""
+        records = self.scoper.records()
+        years = {records.get(d, {}).get("year") for d in (doc_ids if doc_ids is not None else records)}
+        year = years.pop() if len(years) == 1 else ""
+        return bool(year) and f"{year}年" in question.folded
 
     def prepare(self, text: str) -> Question:
         """Parse a question; an English one also gets Chinese keywords (CC-CEDICT) that

@@ -203,3 +203,22 @@ def test_set_record_on_the_command_line(library, capsys):
     assert (record["year"], record["kind"]) == ("2030", "施政报告")
     assert main(["--data-dir", str(data), "--set", "yunhai", "colour=red"]) == 2
     assert "unknown field" in capsys.readouterr().err
+
+
+def test_a_question_naming_its_reports_year_finds_that_years_targets(tmp_path):
+    """A report calls its own year 今年: "2031年……目标" of a 2031 report finds this year's
+    targets before the five-year ones, which share every other word of the question."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "haiping.txt").write_text(
+        "2031年海平市政府工作报告\n各位代表：\n一、“十六五”时期\n"
+        "“十六五”时期的增长目标：全市地区生产总值年均增长5%以上，居民收入增长与经济增长同步。\n"
+        "二、工作安排\n今年预期：全市地区生产总值增长5.5%左右，城镇新增就业8万人。\n"
+        "三、民生\n新建保障性住房3000套，改造老旧小区40个。\n新增养老床位1200张，建成社区食堂60个。\n"
+        "四、生态\n森林覆盖率提高到61%，治理河道80公里。\n", encoding="utf-8")
+    Ingestor(tmp_path / "data", FakeEmbedder()).ingest_paths([folder])
+    retriever = retriever_for(tmp_path / "data")
+    for question in ("海平市2031年全市地区生产总值增长目标是多少？", "2031年全市地区生产总值增长目标是多少？"):
+        assert "今年" in retriever.ask(question).hits[0].chunk.text, question
+    # Another year is not "this year": the mechanism adds nothing then.
+    assert retriever._asks_of_this_year(retriever.prepare("2030年全市地区生产总值增长多少？"), None) is False
