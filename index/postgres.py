@@ -77,6 +77,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     ord INTEGER NOT NULL, paragraph INTEGER NOT NULL, section TEXT NOT NULL,
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, text TEXT NOT NULL, text_hash TEXT NOT NULL,
     terms TEXT NOT NULL, n_terms INTEGER NOT NULL, embedding vector);
+-- A chunk row keeps its vector inline and its text out of line, so that an exact scan of
+-- the vectors reads 1.6 kB a chunk, not 4 (README, "Running for a team").
+ALTER TABLE chunks ALTER COLUMN embedding SET STORAGE PLAIN;
+ALTER TABLE chunks SET (toast_tuple_target = 256);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
 CREATE TABLE IF NOT EXISTS pieces (
     id BIGSERIAL PRIMARY KEY, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
