@@ -37,7 +37,8 @@ import numpy as np
 
 from .records import Chunk, Document
 from .protocol import Within
-from .store import IndexBusy, IndexError_, IndexStore, LibraryUnavailable, RowReader, crash_point, sha256_text
+from .store import (IndexBusy, IndexError_, IndexStore, LibraryUnavailable, RowReader, crash_point, sha256_text,
+                    tokens)
 
 SCHEMA_VERSION = 2           # 2: postings carry their chunk's length and a weight to read them best first
 K1, B = 1.2, 0.75            # FTS5's bm25() defaults, so both backends rank alike
@@ -99,14 +100,6 @@ ALTER TABLE postings ADD COLUMN IF NOT EXISTS weight REAL GENERATED ALWAYS AS
     (tf * {K1 + 1} / (tf + {K1} * (1 - {B} + {B} * n_terms / {ORDER_LENGTH}.0))) STORED;
 CREATE INDEX IF NOT EXISTS postings_best_first ON postings (term, weight DESC, chunk_id) INCLUDE (tf, n_terms);
 """
-
-# What FTS5's unicode61 tokenizer keeps of a term: runs of letters and digits, lower case.
-_TOKEN = re.compile(r"[^\W_]+")
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
-
 
 def _vector_text(vector) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"

@@ -77,6 +77,22 @@ def test_feedback_is_stored(tmp_path):
     assert rows[0]["vote"] == -1 and json.loads(rows[0]["sources"])[0]["chunk_id"] == 7
 
 
+def test_a_reports_tab_action_says_in_chinese_when_the_library_is_unreachable():
+    """Upload, remove and re-import put the reason in the tab's message (the page's
+    Chinese), not an error toast, and leave the other outputs as they were."""
+    import gradio as gr
+
+    from index import LibraryUnavailable
+    from ui.app import _reporting_index_errors
+
+    @_reporting_index_errors(4)
+    def remove(doc_id):
+        raise LibraryUnavailable("the library's database postgresql://db/reports cannot be reached")
+
+    message, *rest = remove("yunhai")
+    assert "无法连接" in message and rest == [gr.update()] * 3
+
+
 def test_example_questions_start_with_what_the_report_is_about(seed_copy, retriever):
     """The first example is answered with the report's parts (retriever.outline); the
     others name its sections' headings, never the author note."""

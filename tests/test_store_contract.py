@@ -115,7 +115,10 @@ def test_unchanged_reports_embed_nothing_and_removal_takes_everything(library):
     calls = embedder.calls
     again = Ingestor(data, embedder).ingest_paths([folder])
     assert sorted(again.unchanged) == ["xinghe", "yunhai"] and embedder.calls == calls
+    before = open_store(data)
+    assert before.term_document_frequency(["森林"], within=["xinghe"]) == {"森林": 1}
     summary = Ingestor(data, embedder).remove(["xinghe"])
+    assert before.term_document_frequency(["森林"], within=["xinghe"]) == {"森林": 0}   # no stale count
     assert summary.removed == ["xinghe"]
     store = open_store(data)
     assert store.document("xinghe") is None and store.info().documents == 1
