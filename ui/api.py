@@ -61,13 +61,13 @@ def build_api(state: AppState, auth: tuple[str, str] | None = None) -> FastAPI:
                   "citations. The page is at /.", version="1")
     router = APIRouter(dependencies=[Depends(_guard(auth))] if auth else [])
 
-    # Open without the login, for a load balancer's probes: it shows no content.
     # The library cannot be used (its database is unreachable): 503 with the reason, in
     # English and in the page's Chinese; the next request tries again.
     @app.exception_handler(IndexError_)
     def unavailable(request: Request, exc: IndexError_):
         return JSONResponse({"detail": str(exc), "detail_zh": index_message(exc)}, status_code=503)
 
+    # Open without the login, for a load balancer's probes: it shows no content.
     @app.get("/healthz", tags=["service"])
     def healthz():
         """200 when questions can be answered; 503 with the reason while the index is
