@@ -137,10 +137,9 @@ def scale(args) -> dict:
 
     from embedding.model import Embedder
     from index import open_store
+    from index.store import IndexStore
     from retriever.question import parse_question
     from retriever.search import HybridSearcher
-
-    from index.store import IndexStore
 
     pooled_chunks = IndexStore(RUNS / "pooled" / "index").info().chunks
     copies = -(-args.chunks // pooled_chunks)

@@ -259,7 +259,7 @@ class PostgresStore(RowReader):
     def term_document_frequency(self, terms: list[str], within: Within = None) -> dict[str, int]:
         """How many chunks (of ``within``'s documents, or all) contain each term (all its
         tokens). One query for the terms of one token, the usual case."""
-        single = {t: tokens(t)[0] for t in terms if len(tokens(t)) == 1}
+        single = {t: words[0] for t in terms if len(words := tokens(t)) == 1}
         out = {t: len(ids) for t, ids in self._term_chunks([t for t in terms if t not in single], within).items()}
         if single:
             words = list(set(single.values()))
@@ -425,9 +425,10 @@ class _Writer:
             (doc.doc_id, doc.title, doc.source, doc.origin, doc.content_hash, doc.text,
              json.dumps(doc.cleaning, ensure_ascii=False), doc.ingested_at or time.strftime("%Y-%m-%d %H:%M:%S"),
              json.dumps(doc.meta, ensure_ascii=False)))
+        text_hashes = [sha256_text(c.text) for c in chunks]
+        pieces = [(c, a, b, sha256_text(c.text[a:b])) for c in chunks for a, b in c.pieces or [(0, len(c.text))]]
         # this document's vectors, of all given (chunks' and pieces'; a whole-chunk piece is its chunk)
-        hashes = {sha256_text(c.text[a:b]) for c in chunks for a, b in (c.pieces or [(0, len(c.text))])}
-        hashes |= {sha256_text(c.text) for c in chunks}
+        hashes = set(text_hashes) | {h for *_, h in pieces}
         self._add_vectors({h: vectors[h] for h in hashes if h in vectors})
         joined = [" ".join(t) for t in terms]
         with self.conn.cursor() as cur:       # one round trip for the chunks, one for the pieces
@@ -436,16 +437,14 @@ class _Writer:
                 " terms, n_terms, embedding) VALUES (COALESCE(%s, nextval('chunks_id_seq')),%s,%s,%s,%s,%s,%s,%s,%s,"
                 "%s,%s,(SELECT embedding FROM vectors WHERE text_hash = %s)) RETURNING id",
                 [(c.id if self.keep_chunk_ids else None, doc.doc_id, c.ord, c.paragraph, c.section, c.start, c.end,
-                  c.text, sha256_text(c.text), j, len(tokens(j)), sha256_text(c.text))
-                 for c, j in zip(chunks, joined)], returning=True)
+                  c.text, h, j, len(tokens(j)), h) for c, h, j in zip(chunks, text_hashes, joined)], returning=True)
             for chunk in chunks:
                 chunk.id = cur.fetchone()[0]
                 cur.nextset()
             cur.executemany(
                 "INSERT INTO pieces (chunk_id, piece_start, piece_end, text_hash, embedding) VALUES"
                 " (%s,%s,%s,%s,(SELECT embedding FROM vectors WHERE text_hash = %s))",
-                [(c.id, a, b, h, h) for c in chunks for a, b in c.pieces or [(0, len(c.text))]
-                 for h in [sha256_text(c.text[a:b])]])
+                [(c.id, a, b, h, h) for c, a, b, h in pieces])
         self._post({c.id: j for c, j in zip(chunks, joined)})
         self.changed = True
 

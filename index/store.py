@@ -334,23 +334,19 @@ class IndexStore(RowReader):
 
     def stored_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
         """{text hash: its vector} of the texts embedded at ingest (chunks and pieces)."""
-        found: dict[str, np.ndarray] = {}
-        conn = self._conn()
-        for i in range(0, len(hashes), 500):
-            part = hashes[i:i + 500]
-            rows = conn.execute(f"SELECT text_hash, vector FROM vectors WHERE text_hash IN ({','.join('?' * len(part))})",
-                                part)
-            found.update((h, np.frombuffer(v, dtype=np.float32)) for h, v in rows)
-        return found
+        return {h: np.frombuffer(v, dtype=np.float32) for h, v in self._vector_rows("text_hash, vector", hashes)}
 
     def has_vectors(self, hashes: list[str]) -> set[str]:
-        found: set[str] = set()
+        return {r[0] for r in self._vector_rows("text_hash", hashes)}
+
+    def _vector_rows(self, columns: str, hashes: list[str]):
+        """Rows of the vectors table for these text hashes, 500 to a query (SQLite's limit
+        on an IN list's parameters is not reached)."""
         conn = self._conn()
         for i in range(0, len(hashes), 500):
             part = hashes[i:i + 500]
-            rows = conn.execute(f"SELECT text_hash FROM vectors WHERE text_hash IN ({','.join('?' * len(part))})", part)
-            found.update(r[0] for r in rows)
-        return found
+            yield from conn.execute(f"SELECT {columns} FROM vectors WHERE text_hash IN ({','.join('?' * len(part))})",
+                                    part)
 
     def keyword_search(self, terms: list[str], limit: int, within: Within = None) -> list[tuple[int, float]]:
         """BM25 over the keyword index: [(chunk id, score)], best first, score > 0.
@@ -378,7 +374,7 @@ class IndexStore(RowReader):
         out = {}
         single = {t: words[0] for t in terms if within is not None and len(words := tokens(t)) == 1}
         if single:
-            chunks = [c for doc_id in within for c in self._chunk_tokens(doc_id)]
+            chunks = self._chunk_tokens(within)
             out = {t: sum(1 for c in chunks if word in c) for t, word in single.items()}
         for t in terms:
             if t not in out:
@@ -386,17 +382,19 @@ class IndexStore(RowReader):
                                       (fts_phrase(t), *args)).fetchone()[0]
         return out
 
-    def _chunk_tokens(self, doc_id: str) -> list[frozenset[str]]:
-        """The keyword tokens of each of a document's chunks (cached per generation)."""
+    def _chunk_tokens(self, doc_ids) -> list[frozenset[str]]:
+        """The keyword tokens of each chunk of these documents (cached per document and
+        generation)."""
         generation = self.generation
         if self._token_cache[0] != generation:
             self._token_cache = (generation, {})
         cached = self._token_cache[1]
-        if doc_id not in cached:
-            rows = self._conn().execute("SELECT chunk_terms.terms FROM chunk_terms JOIN chunks"
-                                        " ON chunks.id = chunk_terms.rowid WHERE chunks.doc_id = ?", (doc_id,))
-            cached[doc_id] = [frozenset(tokens(r[0])) for r in rows]
-        return cached[doc_id]
+        for doc_id in doc_ids:
+            if doc_id not in cached:
+                rows = self._conn().execute("SELECT chunk_terms.terms FROM chunk_terms JOIN chunks"
+                                            " ON chunks.id = chunk_terms.rowid WHERE chunks.doc_id = ?", (doc_id,))
+                cached[doc_id] = [frozenset(tokens(r[0])) for r in rows]
+        return [c for doc_id in doc_ids for c in cached[doc_id]]
 
     def chunk_count(self, within: Within = None) -> int:
         if within is None:
