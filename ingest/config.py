@@ -17,6 +17,19 @@ FRONT_MATTER_MAX_CHARS = 1500         # ... and within this many characters
 FURNITURE_LINES = r"^(?:下载|打印|全屏|收藏|分享[：:]?|关闭|返回|首页|>|【字[号体][：:]?|加大|还原|减小|[大中小]|】|" \
                   r"您的位置[：:]?|当前位置[：:]?|来源[：:].{0,20}|时间[：:].{0,25}|发布时间[：:].{0,25}|" \
                   r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}[:时]\d{1,2}(?::\d{1,2}|分)?)?)$"
+# Web page end matter: a scraped article ends with an editor line, "related reports" links,
+# share/print buttons; the report's words never follow one of these. Generic web-article
+# markers (Chinese news and government sites), seen closing 27 of the 29 reports of
+# ../shared/reports/provinces-2026 (相关报道： 21, 扫一扫… 3, 责任编辑： 1, 》》点击图片… 1,
+# （来源：青海日报） 1). A whole line each, brackets optional.
+END_MATTER_LINES = r"^[（(【]?(?:相关(?:报道|链接|附件|文档|新闻|阅读|稿件)[：:]?(?:>>)?|责任编辑[：:].{0,12}|" \
+                   r"编辑[：:].{0,12}|扫一扫在手机打开当前页|打印本页|关闭窗口|分享到[：:]?|" \
+                   r"》》点击图片进入专题《《|来源[：:].{0,20})[）)】]?$"
+# ... and only where what follows is short: at most this many characters, and less than half
+# the document (the longest tail of the 29, Sichuan's, is about 600: links to three news
+# items, the page's title again and a teaser), so a marker-like line inside a report keeps
+# the report whole.
+END_MATTER_MAX_CHARS = 1000
 # A photo caption: a line ending in a photographer's credit (本报记者 朱江 摄). Seen in 8 of
 # the 29 reports, always a line of its own.
 PHOTO_CAPTION = r"(?:记者|摄影|通讯员)[\s\S]{0,16}摄\s*[)）]?$"

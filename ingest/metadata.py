@@ -7,7 +7,10 @@ then the salutation 各位代表：. None of it answers a question about the rep
 and the title line used to be found first for any question naming the report. So:
 - ``split_front_matter``: the lines before the salutation (found within the first lines)
   become the record's source, not text; the salutation goes too;
-- ``is_debris``: furniture lines and photo captions are dropped wherever they stand;
+- ``is_debris``: furniture lines, photo captions and a salutation standing alone (各位代表！
+  between two parts) are dropped wherever they stand;
+- ``split_end_matter``: a scraped page's end (责任编辑、相关报道、打印本页 and the links after
+  them) goes from its first marker on;
 - ``read_metadata``: the record, from the front matter, the title and the file name.
 Every field can be corrected by the user (``python -m ingest --set DOC key=value``); the
 corrections are kept apart (``Document.meta["edited"]``) and survive re-ingests.
@@ -23,6 +26,8 @@ from . import config
 _SALUTATION = re.compile(config.SALUTATION)
 _FURNITURE = re.compile(config.FURNITURE_LINES)
 _CAPTION = re.compile(config.PHOTO_CAPTION)
+_END_MATTER = re.compile(config.END_MATTER_LINES)
+_ALONE_SALUTATION = re.compile(config.SALUTATION.replace("[，,：:]?$", "[，,：:！!]?$"))
 _DELIVERED = re.compile(r"(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月"
                         r"(\d{1,2}|[一二三四五六七八九十]{1,3})日在(.{2,40}?)(?:上|$)")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|省|市|区|县|旗|盟)")
@@ -35,7 +40,21 @@ FIELDS = ("title", "place", "level", "year", "date", "kind")
 def is_debris(text: str) -> bool:
     """A line that is page furniture or a photo caption, not the report's words."""
     text = text.strip()
-    return bool(_FURNITURE.match(text)) or (len(text) <= config.MAX_CAPTION_CHARS and bool(_CAPTION.search(text)))
+    return (bool(_FURNITURE.match(text)) or bool(_ALONE_SALUTATION.fullmatch(to_simplified(text)))
+            or (len(text) <= config.MAX_CAPTION_CHARS and bool(_CAPTION.search(text))))
+
+
+def split_end_matter(lines: list[str]) -> int:
+    """The index of the first line of a web page's end matter (len(lines) when none): the
+    first end-of-article marker after which little text follows (``END_MATTER_MAX_CHARS``,
+    and less than half the document)."""
+    total = sum(len(x) for x in lines)
+    after = total
+    for i, line in enumerate(lines):
+        after -= len(line)
+        if after <= min(config.END_MATTER_MAX_CHARS, total / 2) and _END_MATTER.match(line.strip()):
+            return i
+    return len(lines)
 
 
 def split_front_matter(lines: list[str]) -> tuple[list[str], int]:

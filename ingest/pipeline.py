@@ -29,7 +29,7 @@ from index.store import sha256_text
 
 from .chunking import DEFAULT_MAX_CHARS, chunk_paragraphs, piece_spans
 from .loaders import SUPPORTED, Block, Limits, LoadedFile, UnreadableFile, display_stem, load
-from .metadata import is_debris, read_metadata, split_front_matter
+from .metadata import is_debris, read_metadata, split_end_matter, split_front_matter
 from .structure import structure
 
 
@@ -101,20 +101,22 @@ def make_doc_id(name: str, taken: set[str]) -> str:
 def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int, pieces: bool = True) -> list[Chunk]:
     """Read the record, clean, structure and chunk; fills ``doc.meta``, ``doc.title``,
     ``doc.text`` and ``doc.cleaning``. The front matter (title line, date line, page
-    furniture) and photo captions become the record or go: they are not content."""
+    furniture), a web page's end matter and photo captions become the record or go: they
+    are not content."""
     front, start = split_front_matter([b.text for b in loaded.blocks])
-    body = [b for b in loaded.blocks[start:] if not is_debris(b.text)]
+    end = start + split_end_matter([b.text for b in loaded.blocks[start:]])
+    body = [b for b in loaded.blocks[start:end] if not is_debris(b.text)]
     opening = "\n".join(b.text for b in body[:3])
     edited = doc.meta.get("edited", {})
     doc.meta = read_metadata(front, loaded.title, Path(doc.source).name, opening)
     if edited:
         doc.meta["edited"] = edited
     doc.title = doc.record.get("title") or loaded.title
-    dropped = len(loaded.blocks) - start - len(body)
+    dropped = end - start - len(body)
     structured = structure(LoadedFile(title=loaded.title, blocks=body, encoding=loaded.encoding))
     doc.text = structured.text
     doc.cleaning = structured.report.as_dict()
-    doc.cleaning.update(front_matter_lines=start, debris_lines=dropped)
+    doc.cleaning.update(front_matter_lines=start, debris_lines=dropped, end_matter_lines=len(loaded.blocks) - end)
     return [Chunk(doc_id=doc.doc_id, ord=i, paragraph=c.paragraph, section=c.section_path,
                   start=c.start, end=c.end, text=c.text,
                   title=doc.title, pieces=piece_spans(c.text) if pieces else [])

@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.fit_gate import Recorder
 from index import IndexStore
-from ingest.metadata import read_metadata, split_front_matter
+from ingest.metadata import read_metadata, split_end_matter, split_front_matter
 from ingest.pipeline import Ingestor
 from retriever.scope import Filter
 from tests.fakes import FakeEmbedder
@@ -74,6 +74,27 @@ def test_front_matter_becomes_the_record_and_leaves_the_text(library):
     assert doc.text.startswith("现在，我代表市人民政府")
     # Every citation names its report: title · place · year, as the chunks carry it.
     assert all(c.report == "2031年云海市政府工作报告" for c in store.chunks_of(doc.doc_id))
+
+
+def test_a_web_pages_end_matter_and_a_lone_salutation_are_not_text():
+    from index import Document
+    from ingest.loaders import Block, LoadedFile
+    from ingest.pipeline import build_chunks
+
+    lines = YUNHAI.splitlines()
+    body = lines[:-2] + ["各位代表！"] + lines[-2:] + ["责任编辑：周云", "相关报道：", "云海市代表热议政府工作报告", "打印本页"]
+    doc = Document(doc_id="yunhai", title="", source="/x/yunhai.txt", origin="file", content_hash="", text="")
+    chunks = build_chunks(doc, LoadedFile(title="", blocks=[Block(x) for x in body]), 300)
+    assert doc.text.startswith("现在，我代表市人民政府") and doc.text.rstrip().endswith("城镇新增就业9万人以上。")
+    assert not any(w in c.text for c in chunks for w in ("各位代表", "责任编辑", "热议", "打印本页"))
+    assert doc.cleaning["end_matter_lines"] == 4
+
+
+def test_end_matter_goes_only_at_the_end():
+    body = ["一、总体情况", "全区完成投资80亿元，" * 20, "相关报道：", "全区代表热议报告", "打印本页"]
+    assert split_end_matter(body) == 2
+    # A marker-like line with much of the report after it is the report's own.
+    assert split_end_matter(["相关报道：", "全区完成投资80亿元，" * 20]) == 2
 
 
 def test_without_a_salutation_only_leading_debris_goes():
