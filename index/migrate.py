@@ -32,7 +32,7 @@ def migrate(data_dir: str | Path, url: str, progress=print) -> dict:
     chunks = 0
     with target.writer(source.model, dim) as w:
         w.keep_chunk_ids = True
-        for key in ("keywords",):                 # how the terms were cut: the next ingest need not re-cut
+        for key in ("keywords", "cleaning"):     # how terms and text were cut: the next ingest need not redo it
             if source.meta(key):
                 w.set_meta(key, source.meta(key))
         for n, doc in enumerate(documents, 1):

@@ -167,6 +167,8 @@ def _report(summary: IngestSummary, data_dir: Path, as_json: bool) -> int:
             print(f"      - {s['file']}: {s['reason']}")
         print(f"  chunks: {summary.chunks_total} in the index, {summary.chunks_written} written, "
               f"{summary.embedded} texts embedded")
+        if summary.recleaned:
+            print("  every document re-read: this index was built by older cleaning rules (nothing embedded again)")
         if summary.terms_recut:
             print(f"  keyword terms of {summary.terms_recut} chunks cut anew (this version cuts them differently)")
         for doc_id, report in list(summary.debris.items())[:20]:

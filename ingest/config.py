@@ -4,6 +4,12 @@ The answer layer's values are in ``retriever/config.py``.
 """
 from __future__ import annotations
 
+# The version of the cleaning and chunking rules. An index written under another (or none:
+# before 2026-12-07's end-matter rule) is rebuilt by its next ingest, so a report whose file
+# did not change does not keep chunks the current rules would not make. Raise it with any
+# change to what becomes text or how it is cut.
+CLEANING_VERSION = "2"
+
 # --- front matter (ingest/metadata.py) ------------------------------------------------------
 # Reports open with a salutation to the congress; what precedes it is the report's front
 # matter (title, the "——2026年1月28日在……会议上" line, the speaker, page furniture). All 29

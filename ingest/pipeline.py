@@ -28,6 +28,7 @@ from index import Chunk, Document, IndexStore, ingest_lock, open_store
 from index.store import sha256_text
 
 from .chunking import DEFAULT_MAX_CHARS, chunk_paragraphs, piece_spans
+from .config import CLEANING_VERSION
 from .loaders import SUPPORTED, Block, Limits, LoadedFile, UnreadableFile, display_stem, load
 from .metadata import is_debris, read_metadata, split_end_matter, split_front_matter
 from .structure import structure
@@ -46,6 +47,7 @@ class IngestSummary:
     chunks_written: int = 0
     embedded: int = 0                                        # texts sent to the model
     terms_recut: int = 0                                     # chunks whose keyword terms older code had cut
+    recleaned: bool = False                                  # rebuilt: the index was cleaned by older rules
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -163,11 +165,12 @@ class Ingestor:
     # -- entry points ---------------------------------------------------------------
     def ingest_paths(self, paths: list[Path]) -> IngestSummary:
         with ingest_lock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
-            return self._run(lambda store, summary: self._plan_files(store, paths, summary))
+            return self._run(lambda store, summary: self._plan_files(store, paths, summary), paths=paths)
 
     def ingest_jsonl(self, jsonl: Path) -> IngestSummary:
         with ingest_lock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
-            return self._run(lambda store, summary: self._plan_jsonl(store, Path(jsonl).resolve(), summary))
+            return self._run(lambda store, summary: self._plan_jsonl(store, Path(jsonl).resolve(), summary),
+                             jsonl=Path(jsonl))
 
     def rebuild(self, paths: list[Path] = (), jsonl: Path | None = None) -> IngestSummary:
         """Rebuild every document the library holds, plus ``paths`` / ``jsonl``: each from
@@ -197,7 +200,7 @@ class Ingestor:
         these bytes, before this ingest (kept through updates and rebuilds)."""
         return self._old_edits.get(source) or self._old_edits.get(digest) or {}
 
-    def _run(self, plan) -> IngestSummary:
+    def _run(self, plan, paths=(), jsonl: Path | None = None) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
         store = open_store(self.data_dir, create=True)
@@ -206,16 +209,31 @@ class Ingestor:
         for doc in self._old_documents:
             if doc.meta.get("edited"):
                 self._old_edits[doc.source] = self._old_edits[doc.content_hash] = doc.meta["edited"]
+        rebuild = self.options.rebuild
+        if not rebuild and self._old_documents and store.meta("cleaning") != CLEANING_VERSION:
+            # Built by code that cleaned or cut differently: an unchanged file would keep its
+            # old chunks forever, so this ingest rebuilds every document (nothing re-embedded).
+            self.options.rebuild = summary.recleaned = True
+            plan = lambda store, summary: self._plan_rebuild(store, list(paths), jsonl, summary)  # noqa: E731
+        try:
+            return self._write(store, summary, plan, started)
+        finally:
+            self.options.rebuild = rebuild
+
+    def _write(self, store, summary: IngestSummary, plan, started: float) -> IngestSummary:
         pending, removals, moves = plan(store, summary)
         terms = {id(item): [chunk_terms(c) for c in item.chunks] for item in pending}
         vectors = self._embed(store, pending, summary)
         dim = len(next(iter(vectors.values()))) if vectors else None
         with store.writer(self.embedder.name, dim, replace_all=self.options.rebuild) as w:
             if store.meta("keywords") != TERMS_VERSION:     # terms cut by older code
-                recut = {c.id: chunk_terms(c) for doc_id in store.document_states() for c in store.chunks_of(doc_id)}
-                w.set_terms(recut)
+                if not self.options.rebuild:                # (a rebuild cuts every chunk anew anyway)
+                    recut = {c.id: chunk_terms(c) for doc_id in store.document_states() for c in store.chunks_of(doc_id)}
+                    w.set_terms(recut)
+                    summary.terms_recut = len(recut)
                 w.set_meta("keywords", TERMS_VERSION)
-                summary.terms_recut = len(recut)
+            if self.options.rebuild or not self._old_documents:
+                w.set_meta("cleaning", CLEANING_VERSION)
             for doc_id in removals:
                 w.remove_document(doc_id)
             for doc_id, source in moves:

@@ -19,8 +19,12 @@ from ingest import config as ingest_config
 from ingest.metadata import aliases
 
 from chinese.clean import fold_for_matching
+from chinese.script import is_traditional
 
+from . import config
 from .question import Question
+
+SCRIPT_SAMPLE = 3000        # characters of a document read to tell its script (a report is in one)
 
 # A report named by its year: 2024年政府工作报告, 2013年施政報告 (folded to Simplified), 2024
 # government work report, the 2013 policy address.
@@ -61,14 +65,28 @@ class Scope:
 class Scoper:
     def __init__(self, store):
         self.store = store
-        self._records: tuple[int, dict[str, dict]] | None = None
+        self._records: tuple[int, dict[str, dict], dict[str, tuple[bool, int]]] | None = None
 
     def records(self) -> dict[str, dict]:
         """doc_id -> its record (user corrections applied), cached per generation."""
+        return self._read()[1]
+
+    def in_simplified(self, within: frozenset[str] | None) -> bool:
+        """Whether (nearly) all the passages of these documents (None: the library) are in
+        Simplified script (``config.SIMPLIFIED_SCOPE`` of their chunks)."""
+        scripts = self._read()[2]
+        ids = scripts if within is None else [d for d in within if d in scripts]
+        total = sum(scripts[d][1] for d in ids)
+        simplified = sum(scripts[d][1] for d in ids if not scripts[d][0])
+        return total > 0 and simplified >= config.SIMPLIFIED_SCOPE * total
+
+    def _read(self):
         generation = self.store.generation
         if not self._records or self._records[0] != generation:
-            self._records = (generation, {d.doc_id: d.record for d in self.store.documents()})
-        return self._records[1]
+            documents = self.store.documents()
+            self._records = (generation, {d.doc_id: d.record for d in documents},
+                             {d.doc_id: (is_traditional(d.text[:SCRIPT_SAMPLE]), d.chunk_count) for d in documents})
+        return self._records
 
     def run(self, question: Question, chosen: Filter | None = None) -> Scope:
         records = self.records()

@@ -169,6 +169,8 @@ class Retriever:
         query = searched
         if self._asks_of_this_year(searched, scoped.doc_ids):     # 2026年…… of 2026 reports: 今年
             query = dataclasses.replace(searched, terms=searched.terms + [THIS_YEAR])
+        if query.language == "zh-Hant" and self.scoper.in_simplified(scoped.doc_ids):
+            query = dataclasses.replace(query, text=to_simplified(query.text))   # the dense side, in their script
         hits = self.search(query, k=max(k, 10), exclude=resolution.exclude, timing=timing, within=scoped.doc_ids)
         if resolution.pinned is not None:    # "其中第二项……": the item pointed at answers first
             hits = self._pinned_first(hits, resolution.pinned)

@@ -12,6 +12,7 @@ import pytest
 
 from embedding.model import Embedder
 from index import IndexStore
+from ingest.config import CLEANING_VERSION
 from ingest.pipeline import Ingestor
 
 from conftest import ROOT, SEED, run_cli
@@ -264,6 +265,27 @@ def test_keyword_terms_cut_by_older_code_are_cut_anew_by_the_next_ingest(seed_co
     assert len(store.keyword_search(["纪委书记"], 5)) == 1 and store.generation == generation + 1
     again = Ingestor(seed_copy, embedder).ingest_paths([SEED])
     assert not again.changed and IndexStore(seed_copy).generation == generation + 1
+
+
+def test_an_index_cleaned_by_older_rules_is_rebuilt_by_the_next_ingest(seed_copy, embedder):
+    """An index written under older cleaning rules (meta 'cleaning' older or absent) keeps
+    chunks today's rules would not make (here: one that became page furniture); the next
+    ingest rebuilds every document from its file, with no file changed and nothing embedded."""
+    import sqlite3
+
+    before = IndexStore(seed_copy).info().chunks
+    db = sqlite3.connect(seed_copy / "index.sqlite")
+    with db:
+        db.execute("UPDATE chunks SET text = '相关报道：' WHERE id = (SELECT min(id) FROM chunks)")
+        db.execute("DELETE FROM meta WHERE key = 'cleaning'")
+    db.close()
+    summary = Ingestor(seed_copy, embedder).ingest_paths([SEED])
+    store = IndexStore(seed_copy)
+    assert summary.recleaned and summary.embedded == 0 and store.meta("cleaning") == CLEANING_VERSION
+    assert store.info().chunks == before
+    assert not any(c.text == "相关报道：" for d in store.documents() for c in store.chunks_of(d.doc_id))
+    again = Ingestor(seed_copy, embedder).ingest_paths([SEED])
+    assert not again.recleaned and not again.changed
 
 
 def test_pieces_can_be_turned_off(tmp_path, embedder, monkeypatch):

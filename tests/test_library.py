@@ -114,6 +114,36 @@ def test_a_question_naming_a_place_is_searched_in_that_report(library):
     assert {h.chunk.doc_id for h in english.hits} == {"xinghe"}
 
 
+class QueryRecorder(FakeEmbedder):
+    """The fake embedder, keeping the questions it was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.queries = []
+
+    def embed_query(self, text):
+        self.queries.append(text)
+        return super().embed_query(text)
+
+
+def test_a_traditional_question_is_embedded_in_the_script_of_the_passages(library, tmp_path):
+    """The dense side compares the question with Simplified passages in Simplified; with
+    Traditional passages, as asked (the keyword side folds both already)."""
+    from retriever.service import Retriever
+
+    embedder = QueryRecorder()
+    answer = Retriever(library[1], embedder=embedder, gate=Recorder()).ask("雲海市地區生產總值增長多少？")
+    assert embedder.queries[-1] == "地区生产总值增长多少？"      # 云海市 named the scope
+    assert answer.language == "zh-Hant" and answer.citations[0].doc_id == "yunhai"
+    folder = tmp_path / "hant"
+    folder.mkdir()
+    (folder / "hant.txt").write_text("二、主要目標\n全區地區生產總值增長6.5%左右，城鎮新增就業1.2萬人。\n", encoding="utf-8")
+    Ingestor(tmp_path / "hant-data", FakeEmbedder()).ingest_paths([folder])
+    embedder = QueryRecorder()
+    Retriever(tmp_path / "hant-data", embedder=embedder, gate=Recorder()).ask("地區生產總值增長多少？")
+    assert embedder.queries[-1] == "地區生產總值增長多少？"
+
+
 def test_a_report_the_library_lacks_is_said_to_be_missing(library):
     retriever = retriever_for(library[1])
     for question in ("2019年政府工作报告中，地区生产总值增长多少？", "北京市2031年政府工作报告提出的就业目标是多少？"):
