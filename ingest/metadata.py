@@ -38,7 +38,8 @@ FIELDS = ("title", "place", "level", "year", "date", "kind")
 
 
 def is_debris(text: str) -> bool:
-    """A line that is page furniture or a photo caption, not the report's words."""
+    """A line that is page furniture, a photo caption or a salutation standing alone
+    (各位代表！ opening a part), not the report's words."""
     text = text.strip()
     return (bool(_FURNITURE.match(text)) or bool(_ALONE_SALUTATION.fullmatch(to_simplified(text)))
             or (len(text) <= config.MAX_CAPTION_CHARS and bool(_CAPTION.search(text))))

@@ -24,8 +24,6 @@ from chinese.script import is_traditional
 from . import config
 from .question import Question
 
-SCRIPT_SAMPLE = 3000        # characters of a document read to tell its script (a report is in one)
-
 # A report named by its year: 2024年政府工作报告, 2013年施政報告 (folded to Simplified), 2024
 # government work report, the 2013 policy address.
 _REPORT_YEAR = re.compile(r"((?:19|20)\d\d)\s*年?(?:度)?(?:的)?[\u4e00-\u9fff]{0,12}?报告"
@@ -85,7 +83,7 @@ class Scoper:
         if not self._records or self._records[0] != generation:
             documents = self.store.documents()
             self._records = (generation, {d.doc_id: d.record for d in documents},
-                             {d.doc_id: (is_traditional(d.text[:SCRIPT_SAMPLE]), d.chunk_count) for d in documents})
+                             {d.doc_id: (is_traditional(d.text[:config.SCRIPT_SAMPLE]), d.chunk_count) for d in documents})
         return self._records
 
     def run(self, question: Question, chosen: Filter | None = None) -> Scope:
