@@ -27,10 +27,13 @@ FURNITURE_LINES = r"^(?:下载|打印|全屏|收藏|分享[：:]?|关闭|返回|
 # share/print buttons; the report's words never follow one of these. Generic web-article
 # markers (Chinese news and government sites), seen closing 27 of the 29 reports of
 # ../shared/reports/provinces-2026 (相关报道： 21, 扫一扫… 3, 责任编辑： 1, 》》点击图片… 1,
-# （来源：青海日报） 1). A whole line each, brackets optional.
+# （来源：青海日报） 1); and the footer every Chinese government site must carry (主办单位,
+# 网站标识码, the ICP licence number), with 版权所有 / 联系我们 / 网站地图, for a page saved as
+# HTML whose footer is not a <footer>. A whole line each, brackets optional.
 END_MATTER_LINES = r"^[（(【]?(?:相关(?:报道|链接|附件|文档|新闻|阅读|稿件)[：:]?(?:>>)?|责任编辑[：:].{0,12}|" \
                    r"编辑[：:].{0,12}|扫一扫在手机打开当前页|打印本页|关闭窗口|分享到[：:]?|" \
-                   r"》》点击图片进入专题《《|来源[：:].{0,20})[）)】]?$"
+                   r"》》点击图片进入专题《《|来源[：:].{0,20}|(?:主办|承办|主办单位|承办单位|技术支持)[：:].{0,40}|" \
+                   r"网站标识码.{0,40}|.{0,30}ICP备.{0,30}|版权所有.{0,40}|(?:联系我们|网站地图)(?:\s*[|｜]\s*.{0,30})?)[）)】]?$"
 # ... and only where what follows is short: at most this many characters, and less than half
 # the document (the longest tail of the 29, Sichuan's, is about 600: links to three news
 # items, the page's title again and a teaser), so a marker-like line inside a report keeps

@@ -222,8 +222,10 @@ def _load_html(data: bytes) -> LoadedFile:
             continue
         level = int(el.name[1]) if re.fullmatch(r"h[1-6]", el.name) else None
         blocks.append(Block(content, heading_level=level))
-    if not title:
-        title = next((b.text for b in blocks if b.heading_level == 1), "")
+    heading = next((b.text for b in blocks if b.heading_level == 1), "")
+    # A page's <title> is often the heading plus the site's name (……工作报告_某市人民政府门户网站).
+    if not title or (heading and title.startswith(heading)):
+        title = heading or title
     return LoadedFile(title=title, blocks=blocks)
 
 
@@ -253,8 +255,10 @@ def _load_docx(data: bytes, limits: Limits) -> LoadedFile:
             if cells:
                 blocks.append(Block(" | ".join(dict.fromkeys(cells))))
     title = (document.core_properties.title or "").strip()
-    if not title:
-        title = next((b.text for b in blocks if b.heading_level == 1), "")
+    heading = next((b.text for b in blocks if b.heading_level == 1), "")
+    # A page's <title> is often the heading plus the site's name (……工作报告_某市人民政府门户网站).
+    if not title or (heading and title.startswith(heading)):
+        title = heading or title
     return LoadedFile(title=title, blocks=blocks)
 
 

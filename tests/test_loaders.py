@@ -40,6 +40,25 @@ def test_html_drops_scripts_keeps_structure(tmp_path):
     assert [(b.text, b.heading_level) for b in loaded.blocks] == [("一、主要工作", 2), (PARAGRAPH, None)]
 
 
+def test_html_saved_from_a_government_site(tmp_path):
+    """The <title> carries the site's name after the heading; the footer is a <div>, not a
+    <footer>: the title is the heading, and the footer (主办单位, 网站标识码, ICP) is not text."""
+    from index import Document
+    from ingest.pipeline import build_chunks
+
+    path = tmp_path / "r.html"
+    path.write_text("<html><head><title>2031年云海市政府工作报告_云海市人民政府门户网站</title></head><body>"
+                    "<div class='crumb'>当前位置：首页 &gt; 政务公开</div><div><h1>2031年云海市政府工作报告</h1>"
+                    "<h2>一、主要工作</h2><p>" + PARAGRAPH * 4 + "</p></div><div class='foot'>"
+                    "<p>主办单位：云海市人民政府办公室</p><p>网站标识码：1234000001 云ICP备12345678号</p>"
+                    "<p>联系我们 | 网站地图</p></div></body></html>", encoding="utf-8")
+    loaded = load(path)
+    assert loaded.title == "2031年云海市政府工作报告"
+    doc = Document(doc_id="r", title="", source=str(path), origin="file", content_hash="", text="")
+    build_chunks(doc, loaded, 300)
+    assert doc.text.rstrip().endswith(PARAGRAPH) and "主办" not in doc.text and "ICP" not in doc.text
+
+
 def test_docx_with_heading_styles(tmp_path):
     import docx
 
