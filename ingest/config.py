@@ -39,6 +39,11 @@ END_MATTER_LINES = r"^[（(【]?(?:相关(?:报道|链接|附件|文档|新闻|�
 # items, the page's title again and a teaser), so a marker-like line inside a report keeps
 # the report whole.
 END_MATTER_MAX_CHARS = 1000
+# A converted PDF's running header or footer: a line (digits aside, at most 40 characters)
+# among the first or last two lines of at least half the pages, and of 3 pages or more. A
+# report's own sentences do not recur on half its pages; a header does on nearly all.
+RUNNING_LINE_SHARE = 0.5
+RUNNING_LINE_MIN_PAGES = 3
 # A photo caption: a line ending in a photographer's credit (本报记者 朱江 摄). Seen in 8 of
 # the 29 reports, always a line of its own.
 PHOTO_CAPTION = r"(?:记者|摄影|通讯员)[\s\S]{0,16}摄\s*[)）]?$"

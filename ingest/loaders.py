@@ -317,10 +317,32 @@ def _load_pdf(data: bytes) -> LoadedFile:
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
         raise UnreadableFile(f"damaged PDF file ({exc.__class__.__name__}: {exc})"[:300],
                              "PDF 文件已损坏，无法读取（可能不完整，或不是真正的 PDF）") from None
+    running = _running_lines(pages)
     lines: list[str] = []
     for page in pages:
         for line in page.splitlines():
             if re.fullmatch(r"\s*[-—–]?\s*\d{1,4}\s*[-—–]?\s*", line):   # page numbers
                 continue
+            if _page_furniture_key(line) in running:
+                continue
             lines.append(line)
     return LoadedFile(title=str(title).strip(), blocks=[Block(p) for p in join_hard_wraps(lines)])
+
+
+def _page_furniture_key(line: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def _running_lines(pages: list[str]) -> set[str]:
+    """Running headers and footers ("2026年政府工作报告", "— 3 —", "第3页 共20页"): a line
+    that opens or closes at least half of the pages (``config.RUNNING_LINE_SHARE``, and 3
+    pages or more), its digits ignored. The text of one page never repeats like that."""
+    from .config import RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE
+
+    counts: dict[str, int] = {}
+    for page in pages:
+        lines = [ln for ln in page.splitlines() if ln.strip()]
+        for key in {_page_furniture_key(ln) for ln in lines[:2] + lines[-2:]}:
+            counts[key] = counts.get(key, 0) + 1
+    needed = max(RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE * len(pages))
+    return {key for key, n in counts.items() if n >= needed and len(key) <= 40}

@@ -100,6 +100,25 @@ def test_pdf_hard_wraps_are_joined(tmp_path):
                                                "二、下一步打算"]
 
 
+def test_pdf_running_headers_and_footers_are_not_text(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "r.pdf"
+    c = canvas.Canvas(str(path))
+    bodies = [["一、总体情况", PARAGRAPH], ["二、主要成效", "全区新增就业1.2万人。"], ["三、下一步打算", "建设公园12个。"]]
+    for n, body in enumerate(bodies, 1):
+        c.setFont("STSong-Light", 12)
+        for i, line in enumerate(["云海市人民政府公报", *body, f"第{n}页 共3页"]):
+            c.drawString(50, 800 - 20 * i, line)
+        c.showPage()
+    c.save()
+    texts = [b.text for b in load(path).blocks]
+    assert texts == ["一、总体情况", PARAGRAPH, "二、主要成效", "全区新增就业1.2万人。", "三、下一步打算", "建设公园12个。"]
+
+
 def test_scanned_pdf_without_text_layer(tmp_path):
     from reportlab.pdfgen import canvas
 
