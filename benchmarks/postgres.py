@@ -163,7 +163,7 @@ def scale(args) -> dict:
         written_s = results.get(backend, {}).get("write_s")
         if not args.reuse or store.info().chunks != args.chunks:
             started = time.perf_counter()
-            with store.writer(embedder.name, embedder.dim) as w:
+            with store.writer(embedder.name, embedder.dim, replace_all=True) as w:
                 for doc, chunks, terms, vectors in _library_rows(copies, args.chunks):
                     w.add_document(doc, chunks, terms, vectors)
             written_s = time.perf_counter() - started

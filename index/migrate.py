@@ -30,7 +30,7 @@ def migrate(data_dir: str | Path, url: str, progress=print) -> dict:
     dim = int(source.meta("dim") or 0) or None
     documents = source.documents()
     chunks = 0
-    with target.writer(source.model, dim) as w:
+    with target.writer(source.model, dim, replace_all=True) as w:     # empty: a bulk write, indexes after
         w.keep_chunk_ids = True
         for key in ("keywords", "cleaning"):     # how terms and text were cut: the next ingest need not redo it
             if source.meta(key):

@@ -94,12 +94,16 @@ CREATE TABLE IF NOT EXISTS postings (
 CREATE INDEX IF NOT EXISTS postings_by_chunk ON postings(chunk_id);
 CREATE TABLE IF NOT EXISTS term_stats (term TEXT PRIMARY KEY, df INTEGER NOT NULL);
 """
-# A term's postings, best first, readable from the index alone (version 2).
+# The postings' search indexes: by chunk (removals), and a term's postings best first,
+# readable from the index alone (version 2). A bulk write builds them after its rows.
+SEARCH_INDEXES = """
+CREATE INDEX IF NOT EXISTS postings_by_chunk ON postings(chunk_id);
+CREATE INDEX IF NOT EXISTS postings_best_first ON postings (term, weight DESC, chunk_id) INCLUDE (tf, n_terms);
+"""
 POSTING_ORDER = f"""
 ALTER TABLE postings ADD COLUMN IF NOT EXISTS weight REAL GENERATED ALWAYS AS
     (tf * {K1 + 1} / (tf + {K1} * (1 - {B} + {B} * n_terms / {ORDER_LENGTH}.0))) STORED;
-CREATE INDEX IF NOT EXISTS postings_best_first ON postings (term, weight DESC, chunk_id) INCLUDE (tf, n_terms);
-"""
+""" + SEARCH_INDEXES
 
 def _vector_text(vector) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
@@ -372,8 +376,11 @@ class PostgresStore(RowReader):
                 conn.execute("SELECT value FROM meta WHERE key = 'generation' FOR UPDATE")
                 built_with = conn.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
                 built_with = built_with[0] if built_with else None
+                known_dim = None
                 if replace_all:
+                    known_dim = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
                     conn.execute("TRUNCATE postings, term_stats, pieces, chunks, documents")
+                    _drop_search_indexes(conn)      # built once at the end: a bulk write
                     if built_with != model:
                         conn.execute("TRUNCATE vectors")
                         conn.execute("DELETE FROM meta WHERE key IN ('model', 'dim')")
@@ -384,6 +391,8 @@ class PostgresStore(RowReader):
                 writer = _Writer(conn)
                 writer.changed = replace_all
                 yield writer
+                if replace_all:
+                    conn.execute(SEARCH_INDEXES)
                 writer.count_terms()
                 if writer.keep_chunk_ids:       # new chunks are numbered after the kept ones
                     conn.execute("SELECT setval('chunks_id_seq', GREATEST((SELECT max(id) FROM chunks), 1))")
@@ -393,6 +402,7 @@ class PostgresStore(RowReader):
                                  " p.text_hash = v.text_hash)")
                     conn.execute("INSERT INTO meta VALUES ('model', %s) ON CONFLICT (key) DO UPDATE SET value = %s",
                                  (model, model))
+                    dim = dim or (int(known_dim[0]) if known_dim and built_with == model else None)
                     if dim:
                         _index_vectors(conn, dim)
                     conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
@@ -514,6 +524,15 @@ class _Writer:
     def move_document(self, doc_id: str, source: str) -> None:
         self.conn.execute("UPDATE documents SET source = %s WHERE doc_id = %s", (source, doc_id))
         self.changed = True
+
+
+def _drop_search_indexes(conn) -> None:
+    """A rebuild (or a migration) writes every row again: the postings' two search indexes
+    and the HNSW indexes are built once, after the rows, not kept up row by row. TRUNCATE
+    already locks readers out until the commit, so dropping them changes nothing for them."""
+    for index in ("postings_by_chunk", "postings_best_first", "chunks_hnsw", "pieces_hnsw"):
+        conn.execute(f"DROP INDEX IF EXISTS {index}")
+    conn.execute("DELETE FROM meta WHERE key = 'dim'")
 
 
 def _index_vectors(conn, dim: int) -> None:

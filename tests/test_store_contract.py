@@ -222,6 +222,29 @@ def test_postgres_large_library_search_reads_the_best_postings_first(library, mo
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_postgres_rebuild_builds_its_search_indexes_after_the_rows(library, monkeypatch):
+    """A rebuild writes every row again with the search indexes dropped, then builds them:
+    they are all there afterwards, and both search paths find what they found before."""
+    import index.postgres
+
+    data, folder, embedder = library
+    query = embedder.embed_query("全县森林覆盖率提高到68%")
+
+    def found(store):
+        return ([store.chunks([i])[i].text for i, _ in store.keyword_search(["森林", "覆盖率"], 3)],
+                [store.chunks([i])[i].text for i, _ in store.vector_search(query, 3)])
+
+    monkeypatch.setattr(index.postgres, "EXACT_BELOW", 0)       # the index paths: HNSW, best postings first
+    before = found(open_store(data))
+    Ingestor(data, embedder).rebuild([folder])
+    store = open_store(data)
+    names = {r[0] for r in store._conn().execute(
+        "SELECT indexname FROM pg_indexes WHERE tablename IN ('postings', 'chunks', 'pieces')").fetchall()}
+    assert {"postings_by_chunk", "postings_best_first", "chunks_hnsw", "pieces_hnsw"} <= names
+    assert found(store) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_a_version_1_postgres_library_is_upgraded_in_place(library):
     """Version 1 stored postings without their chunk's length: opening it adds what is
     missing and ranks as before."""
