@@ -255,10 +255,8 @@ def _load_docx(data: bytes, limits: Limits) -> LoadedFile:
             if cells:
                 blocks.append(Block(" | ".join(dict.fromkeys(cells))))
     title = (document.core_properties.title or "").strip()
-    heading = next((b.text for b in blocks if b.heading_level == 1), "")
-    # A page's <title> is often the heading plus the site's name (……工作报告_某市人民政府门户网站).
-    if not title or (heading and title.startswith(heading)):
-        title = heading or title
+    if not title:
+        title = next((b.text for b in blocks if b.heading_level == 1), "")
     return LoadedFile(title=title, blocks=blocks)
 
 
