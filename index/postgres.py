@@ -91,7 +91,6 @@ CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, embedding vector
 CREATE TABLE IF NOT EXISTS postings (
     term TEXT NOT NULL, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE, tf INTEGER NOT NULL,
     n_terms INTEGER NOT NULL, PRIMARY KEY (term, chunk_id));
-CREATE INDEX IF NOT EXISTS postings_by_chunk ON postings(chunk_id);
 CREATE TABLE IF NOT EXISTS term_stats (term TEXT PRIMARY KEY, df INTEGER NOT NULL);
 """
 # The postings' search indexes: by chunk (removals), and a term's postings best first,

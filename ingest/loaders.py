@@ -16,6 +16,8 @@ from pathlib import Path
 
 from chinese.clean import join_hard_wraps
 
+from . import config
+
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
 
 
@@ -335,12 +337,10 @@ def _running_lines(pages: list[str]) -> set[str]:
     """Running headers and footers ("2026年政府工作报告", "— 3 —", "第3页 共20页"): a line
     that opens or closes at least half of the pages (``config.RUNNING_LINE_SHARE``, and 3
     pages or more), its digits ignored. The text of one page never repeats like that."""
-    from .config import RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE
-
     counts: dict[str, int] = {}
     for page in pages:
         lines = [ln for ln in page.splitlines() if ln.strip()]
         for key in {_page_furniture_key(ln) for ln in lines[:2] + lines[-2:]}:
             counts[key] = counts.get(key, 0) + 1
-    needed = max(RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE * len(pages))
+    needed = max(config.RUNNING_LINE_MIN_PAGES, config.RUNNING_LINE_SHARE * len(pages))
     return {key for key, n in counts.items() if n >= needed and len(key) <= 40}

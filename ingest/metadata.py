@@ -27,7 +27,7 @@ _SALUTATION = re.compile(config.SALUTATION)
 _FURNITURE = re.compile(config.FURNITURE_LINES)
 _CAPTION = re.compile(config.PHOTO_CAPTION)
 _END_MATTER = re.compile(config.END_MATTER_LINES)
-_ALONE_SALUTATION = re.compile(config.SALUTATION.replace("[，,：:]?$", "[，,：:！!]?$"))
+_ALONE_SALUTATION = re.compile(config.SALUTATION_WORDS + r"[，,：:！!]?")      # fullmatch: a line of its own
 _DELIVERED = re.compile(r"(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月"
                         r"(\d{1,2}|[一二三四五六七八九十]{1,3})日在(.{2,40}?)(?:上|$)")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|省|市|区|县|旗|盟)")

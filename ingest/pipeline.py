@@ -105,8 +105,9 @@ def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int, pieces: bool
     ``doc.text`` and ``doc.cleaning``. The front matter (title line, date line, page
     furniture), a web page's end matter and photo captions become the record or go: they
     are not content."""
-    front, start = split_front_matter([b.text for b in loaded.blocks])
-    end = start + split_end_matter([b.text for b in loaded.blocks[start:]])
+    texts = [b.text for b in loaded.blocks]
+    front, start = split_front_matter(texts)
+    end = start + split_end_matter(texts[start:])
     body = [b for b in loaded.blocks[start:end] if not is_debris(b.text)]
     opening = "\n".join(b.text for b in body[:3])
     edited = doc.meta.get("edited", {})
