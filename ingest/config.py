@@ -8,7 +8,7 @@ from __future__ import annotations
 # before 2026-12-07's end-matter rule) is rebuilt by its next ingest, so a report whose file
 # did not change does not keep chunks the current rules would not make. Raise it with any
 # change to what becomes text or how it is cut.
-CLEANING_VERSION = "2"
+CLEANING_VERSION = "3"
 
 # --- front matter (ingest/metadata.py) ------------------------------------------------------
 # Reports open with a salutation to the congress; what precedes it is the report's front
@@ -49,6 +49,17 @@ RUNNING_LINE_MIN_PAGES = 3
 # the 29 reports, always a line of its own.
 PHOTO_CAPTION = r"(?:记者|摄影|通讯员)[\s\S]{0,16}摄\s*[)）]?$"
 MAX_CAPTION_CHARS = 120
+
+# --- passages (ingest/structure.py) ---------------------------------------------------------
+# A paragraph shorter than this is not a passage of its own: it opens the next paragraph (or
+# closes the last one). The reports' unnumbered sub-headings ("大力提振消费。"), glossary terms
+# ("［5］ESI：" above their definition), "附件", "重点做好八方面工作：" are such lines. Alone,
+# each was a chunk of a few words whose e5 vector lies near every question: in the library,
+# Yunnan's "（" was the first hit of 35 of our in-sample English questions (docs/log.md,
+# "twenty-fifth round"). The value is structure's own heading length (MAX_HEADING_CHARS): a
+# line no longer than a heading is not read as a passage. The shipped report has no body
+# paragraph this short; CMRC and DRCD paragraphs are documents of their own.
+MIN_PASSAGE_CHARS = 40
 
 # --- document records (ingest/metadata.py) -------------------------------------------------
 # Kinds of report, the most specific first; a title holding none is a 报告 of no known kind.

@@ -18,6 +18,7 @@ from chinese.clean import CLOSERS, CleaningReport, clean_paragraph, has_ruby_deb
 from chinese.sentences import sentence_spans
 from index.records import AUTHOR_SECTION, SECTION_SEP, is_author_note
 
+from . import config
 from .loaders import LoadedFile
 
 CN_NUM = "一二三四五六七八九十百"
@@ -69,28 +70,52 @@ def _heading_text(text: str) -> str:
     return text.strip().rstrip("。：:；;，,")[:MAX_HEADING_CHARS]
 
 
+_OPEN_MARKS, _CLOSE_MARKS = "（(“《「【", "）)”》」】"
+_CONTINUATION = tuple("。，、；：？！" + _CLOSE_MARKS)     # no sentence starts with these
+_SENTENCE_DONE = tuple("。！？；!?;…" + _CLOSE_MARKS)
+
+
+def _broken_off(text: str, following: str) -> bool:
+    """A scraped page's line broken inside a sentence: the line leaves a bracket or quote
+    open and ends mid-sentence ("（" then "三）改革开放……"; "成果找市场“双向" then "揭榜"),
+    or the next line starts with punctuation no sentence starts with ("。", "；……")."""
+    unclosed = sum(text.count(c) for c in _OPEN_MARKS) > sum(text.count(c) for c in _CLOSE_MARKS)
+    return (unclosed and not text.endswith(_SENTENCE_DONE)) or following.startswith(_CONTINUATION)
+
+
+def _cleaned_blocks(loaded: LoadedFile, report: CleaningReport) -> list[tuple[str, int | None]]:
+    """(cleaned text, markup heading level) of each block that keeps any text, with the
+    lines of a sentence broken across blocks joined again."""
+    toneless_too = has_ruby_debris("\n".join(b.text for b in loaded.blocks))
+    out: list[tuple[str, int | None]] = []
+    for block in loaded.blocks:
+        text = clean_paragraph(block.text, report, toneless_too)
+        if not text:
+            continue
+        if out and out[-1][1] is None and block.heading_level is None and _broken_off(out[-1][0], text):
+            out[-1] = (out[-1][0] + text, None)
+        else:
+            out.append((text, block.heading_level))
+    return out
+
+
 def structure(loaded: LoadedFile) -> StructuredText:
-    raw = "\n".join(b.text for b in loaded.blocks)
-    toneless_too = has_ruby_debris(raw)
     out = StructuredText(text="")
     pieces: list[str] = []
     position = 0
     stack: list[tuple[int, str]] = []  # (level, heading) of the sections we are in
-    number = 0
+    body: list[Paragraph] = []
 
     def enter(level: int, title: str) -> None:
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, title))
 
-    for block in loaded.blocks:
-        text = clean_paragraph(block.text, out.report, toneless_too)
-        if not text:
-            continue
-        level = block.heading_level or heading_level(text)
-        is_heading = block.heading_level is not None or (
+    for text, markup_level in _cleaned_blocks(loaded, out.report):
+        level = markup_level or heading_level(text)
+        is_heading = markup_level is not None or (
             level is not None and len(text) <= MAX_HEADING_CHARS and "。" not in text[:-1])
-        if block.heading_level == 1 and _heading_text(text) == loaded.title.strip():
+        if markup_level == 1 and _heading_text(text) == loaded.title.strip():
             level = None  # the document's own title is not a section
         elif is_heading:
             enter(level, _heading_text(text))
@@ -104,8 +129,45 @@ def structure(loaded: LoadedFile) -> StructuredText:
         pieces.append(text)
         position += len(text)
         if not is_heading:
-            number += 1
             path = [AUTHOR_SECTION] if is_author_note(text) else [t for _, t in stack]
-            out.paragraphs.append(Paragraph(number, text, start, position, path))
+            body.append(Paragraph(0, text, start, position, path))
     out.text = "\n".join(pieces)
+    out.paragraphs = _passages(body, out.text)
+    return out
+
+
+def _passages(body: list[Paragraph], text: str) -> list[Paragraph]:
+    """Paragraphs numbered as they will be cited. A paragraph too short to be a passage
+    (``config.MIN_PASSAGE_CHARS``: an unnumbered sub-heading "大力提振消费。", a glossary term
+    "［5］ESI：", "附件") opens the next paragraph of its section, or closes the one before
+    it when its section ends; alone in its section, it stays. On its own such a line is a
+    chunk of a few words whose vector lies near every question (docs/log.md, "twenty-fifth
+    round"). An author note stays a paragraph of its own."""
+    out: list[Paragraph] = []
+    waiting: list[Paragraph] = []
+
+    def joined(group: list[Paragraph]) -> Paragraph:
+        start, end = group[0].start, group[-1].end
+        return Paragraph(0, text[start:end], start, end, group[0].section_path)
+
+    def settle() -> None:
+        if waiting and out and out[-1].section_path == waiting[0].section_path:
+            out.append(joined([out.pop()] + waiting))
+        elif waiting:
+            out.append(joined(waiting))
+        waiting.clear()
+
+    for para in body:
+        if waiting and para.section_path != waiting[0].section_path:
+            settle()
+        if para.section_path == [AUTHOR_SECTION]:
+            out.append(para)
+            continue
+        waiting.append(para)
+        if sum(len(p.text) for p in waiting) >= config.MIN_PASSAGE_CHARS:
+            out.append(joined(waiting))
+            waiting.clear()
+    settle()
+    for number, para in enumerate(out, 1):
+        para.number = number
     return out

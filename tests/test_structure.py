@@ -19,13 +19,47 @@ def test_seed_sections_and_paragraphs():
     assert doc.report.pinyin_removed == 1344 and len(doc.report.mojibake) == 3
 
 
+# Body paragraphs of a passage's length (config.MIN_PASSAGE_CHARS): shorter ones join their neighbours.
+BODY = "，".join(["全区推进工程建设项目审批制度改革"] * 3) + "。"
+
+
 def test_markup_and_written_headings():
     loaded = LoadedFile(title="报告", blocks=[
-        Block("报告", heading_level=1), Block("一、总体情况"), Block("（一）审批改革。将审批时间压减至13个工作日。"),
-        Block("正文第二段。"), Block("1. 细则"), Block("细则内容。")])
+        Block("报告", heading_level=1), Block("一、总体情况"), Block("（一）审批改革。将审批时间压减至13个工作日。" + BODY),
+        Block("正文第二段。" + BODY), Block("1. 细则"), Block("细则内容。" + BODY)])
     doc = structure(loaded)
     paths = [" › ".join(p.section_path) for p in doc.paragraphs]
     assert paths == ["一、总体情况 › （一）审批改革", "一、总体情况 › （一）审批改革", "一、总体情况 › （一）审批改革 › 1. 细则"]
+
+
+def test_a_line_too_short_for_a_passage_joins_its_section_neighbour():
+    """An unnumbered sub-heading opens the next paragraph; a closing short line ends the one
+    before; a short paragraph alone in its section stays; an author note is never joined."""
+    loaded = LoadedFile(title="报告", blocks=[
+        Block("一、总体情况"), Block("大力提振消费。"), Block(BODY), Block("重点做好以下工作："),
+        Block("二、下一步打算"), Block("推进城际铁路前期工作。"),
+        Block("三、保障措施"), Block(BODY), Block("（作者张三系区政策研究室主任）")])
+    doc = structure(loaded)
+    texts = [p.text for p in doc.paragraphs]
+    assert texts == ["大力提振消费。\n" + BODY + "\n重点做好以下工作：", "推进城际铁路前期工作。", BODY,
+                     "（作者张三系区政策研究室主任）"]
+    assert [p.section_path[0] for p in doc.paragraphs] == ["一、总体情况", "二、下一步打算", "三、保障措施", "作者"]
+    for p in doc.paragraphs:
+        assert doc.text[p.start:p.end] == p.text
+    assert [texts[0][a:b] for a, b in sentence_spans(texts[0])][:2] == ["大力提振消费。", BODY]
+
+
+def test_a_sentence_broken_across_lines_is_joined_again():
+    """Scraped pages break lines inside a sentence: an open bracket or quote left at a line's
+    end, or a line that starts with 。；; the heading after a lone "（" is found again."""
+    loaded = LoadedFile(title="报告", blocks=[
+        Block("（"), Block("三）改革开放持续深化"), Block("“双向揭榜挂帅”：企业找技术、成果找市场“双向"), Block("揭榜"),
+        Block("挂帅”的简称，其中“企业找技术”聚焦产业难题，面向全球征集解决方案"), Block("。"),
+        Block("（四）城乡发展齐头并进"), Block(BODY)])
+    doc = structure(loaded)
+    assert "（三）改革开放持续深化\n" in doc.text and "“双向揭榜挂帅”的简称" in doc.text
+    assert [p.section_path for p in doc.paragraphs] == [["（三）改革开放持续深化"], ["（四）城乡发展齐头并进"]]
+    assert doc.paragraphs[0].text.endswith("征集解决方案。")
 
 
 def test_an_author_note_belongs_to_no_section():
