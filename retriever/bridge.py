@@ -45,20 +45,39 @@ class Bridge:
         return self.english.split()[-1]
 
 
-def bridge(text: str, store) -> list[Bridge]:
+@dataclass
+class Senses:
+    """What the index holds of an English question's dictionary senses, looked up once:
+    each phrase with its candidate words, and the chunks holding each word."""
+    phrases: list[tuple[str, list[str]]]
+    postings: dict[str, set[int]]
+    searched_as: dict[str, str]            # words the index holds only as character bigrams
+
+    def choose(self, within: set[int] | None = None) -> list[Bridge]:
+        """Each phrase's words, by co-occurrence in the chunks ``within`` (None: all): the
+        senses the reports an answer is read from use together."""
+        postings = self.postings if within is None else {c: ids & within for c, ids in self.postings.items()}
+        present = [[c for c in cands if postings[c]] for _, cands in self.phrases]
+        chunks_of = [set().union(*(postings[c] for c in cands)) for cands in present]   # per phrase
+        out = []
+        for i, (phrase, _) in enumerate(self.phrases):
+            others = [chunks for j, chunks in enumerate(chunks_of) if j != i and chunks]
+            chosen = _most_coherent(present[i], postings, others)
+            out.append(Bridge(phrase, chosen, {c: self.searched_as[c] for c in chosen if c in self.searched_as}))
+        return out
+
+
+def look_up(text: str, store) -> Senses:
     looked_up = chinese_candidates(text)
     phrases = [(p, [c for c in dict.fromkeys(cands) if len(c) >= 2][:MAX_CANDIDATES]) for p, cands in looked_up]
     postings = store.term_chunks(list({c for _, cands in phrases for c in cands}))
     as_bigrams = _bigram_runs([c for c, chunks in postings.items() if not chunks], store)
     postings.update({c: chunks for c, (_, chunks) in as_bigrams.items()})
-    present = [[c for c in cands if postings[c]] for _, cands in phrases]
-    chunks_of = [set().union(*(postings[c] for c in cands)) for cands in present]   # per phrase
-    out = []
-    for i, (phrase, _) in enumerate(phrases):
-        others = [chunks for j, chunks in enumerate(chunks_of) if j != i and chunks]
-        chosen = _most_coherent(present[i], postings, others)
-        out.append(Bridge(phrase, chosen, {c: as_bigrams[c][0] for c in chosen if c in as_bigrams}))
-    return out
+    return Senses(phrases, postings, {c: phrase for c, (phrase, _) in as_bigrams.items()})
+
+
+def bridge(text: str, store) -> list[Bridge]:
+    return look_up(text, store).choose()
 
 
 def _bigram_runs(words: list[str], store) -> dict[str, tuple[str, set[int]]]:

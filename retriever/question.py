@@ -94,6 +94,7 @@ class Question:
     truncated: bool = False
     bigrams: list[str] = field(default_factory=list)   # extra keyword-search terms (chinese.tokenize)
     bridges: list = field(default_factory=list)   # English questions: retriever.bridge.Bridge per phrase
+    senses: object = None   # English questions: retriever.bridge.Senses, the index's words for its phrases
 
 
 def parse_question(raw: str) -> Question:

@@ -25,7 +25,7 @@ from ingest.metadata import shown as shown_record
 
 from . import extract
 from .abstain import measure
-from .bridge import bridge
+from .bridge import look_up
 from .conversation import Dangling, Turn, dangling, resolve
 from .gate import Decision, LearnedGate
 from .outline import Outline, key_of, part_of
@@ -206,12 +206,20 @@ class Retriever:
         the corpus contains, so the keyword side can match Chinese reports."""
         question = parse_question(text)
         if question.language == "en":
-            question.bridges = bridge(topic_words(question.text), self.store)
-            bridged = [c for b in question.bridges for c in b.chinese]
-            question.terms = list(dict.fromkeys(bridged)) + question.terms
-            question.bigrams += [p for b in question.bridges for p in b.searched_as.values()]
-        else:
-            question.terms = self._with_digits_the_index_has(question.terms)
+            return self._bridged(question)
+        question.terms = self._with_digits_the_index_has(question.terms)
+        return question
+
+    def _bridged(self, question: Question, within=None) -> Question:
+        """The English question with the Chinese words of its phrases, each phrase's senses
+        chosen by co-occurrence in the passages of ``within``'s documents (None: all)."""
+        if question.senses is None:
+            question.senses = look_up(topic_words(question.text), self.store)
+        chunks = None if within is None else {c.id for d in within for c in self.store.chunks_of(d)}
+        question.bridges = question.senses.choose(chunks)
+        bridged = [c for b in question.bridges for c in b.chinese]
+        question.terms = list(dict.fromkeys(bridged)) + question.terms
+        question.bigrams += [p for b in question.bridges for p in b.searched_as.values()]
         return question
 
     def _with_digits_the_index_has(self, terms: list[str]) -> list[str]:
@@ -340,6 +348,10 @@ class Retriever:
         # the reports the top passages come from, not of the whole library: a report added
         # beside them changes nothing unless it is found (README, "Asking a library").
         evidence = frozenset(h.chunk.doc_id for h in hits[:READ_PASSAGES])
+        if question.senses is not None:   # an English phrase's senses too: those these reports use together
+            again = parse_question(question.text)
+            again.senses = question.senses
+            question = self._bridged(again, evidence)
         total = max(1, self.store.chunk_count(evidence))
         frequency = self.store.term_document_frequency(question.terms, evidence)
         weights = {t: idf(frequency[t], total) for t in question.terms}

@@ -273,3 +273,30 @@ def test_a_question_naming_its_reports_year_finds_that_years_targets(tmp_path):
         assert "今年" in retriever.ask(question).hits[0].chunk.text, question
     # Another year is not "this year": the mechanism adds nothing then.
     assert retriever._asks_of_this_year(retriever.prepare("2030年全市地区生产总值增长多少？"), None) is False
+
+
+def test_an_english_phrases_senses_are_those_its_evidence_reports_use_together():
+    """CC-CEDICT gives "model" 模型, 塑造, 示范; the senses kept are those found with the other
+    phrases' words, and when the answer is read from some reports, in those reports' passages:
+    the words other reports use together do not decide it (README, "Asking a library")."""
+    from retriever.bridge import Senses
+
+    senses = Senses(phrases=[("model", ["模型", "塑造", "示范"]), ("communities", ["社区"])],
+                    postings={"模型": {1}, "塑造": {2}, "示范": {5}, "社区": {1, 5}}, searched_as={})
+    assert {b.english: b.chinese for b in senses.choose()} == {"model": ["模型", "示范"], "communities": ["社区"]}
+    assert {b.english: b.chinese for b in senses.choose({5, 6})} == {"model": ["示范"], "communities": ["社区"]}
+
+
+def test_an_english_question_is_read_with_the_senses_of_its_evidence_reports(library, monkeypatch):
+    from retriever.bridge import Senses
+
+    _, data = library
+    seen = []
+    choose = Senses.choose
+    monkeypatch.setattr(Senses, "choose", lambda self, within=None: seen.append(within) or choose(self, within))
+    retriever = retriever_for(data)
+    answer = retriever.ask("How many kilometres of rural roads were built?", scope=Filter.parse(["xinghe"]))
+    assert {h.chunk.doc_id for h in answer.hits} == {"xinghe"}
+    assert seen[0] is None                                  # the search: the whole library's senses
+    assert seen[1:] == [{c.id for c in retriever.store.chunks_of("xinghe")}]     # the reading: its report's
+    assert "公路" in retriever.prepare("How many kilometres of rural roads were built?").terms
