@@ -172,6 +172,8 @@ class Retriever:
         if query.language == "zh-Hant" and self.scoper.in_simplified(scoped.doc_ids):
             query = dataclasses.replace(query, text=to_simplified(query.text))   # the dense side, in their script
         hits = self.search(query, k=max(k, 10), exclude=resolution.exclude, timing=timing, within=scoped.doc_ids)
+        if query.senses is not None and hits:   # English: ranked again with the senses its reports use
+            hits = self._within_evidence(query, hits, k, resolution.exclude, timing)
         if resolution.pinned is not None:    # "其中第二项……": the item pointed at answers first
             hits = self._pinned_first(hits, resolution.pinned)
         within = ""
@@ -192,6 +194,19 @@ class Retriever:
             answer.warnings.append(message("too_long", answer.language).format(MAX_QUESTION_CHARS))
         answer.timing_ms.update(timing, total=(time.perf_counter() - started) * 1000)
         return answer
+
+    def _within_evidence(self, query: Question, hits: list[Hit], k: int, exclude, timing: dict) -> list[Hit]:
+        """An English question's words depend on the reports: the search chose each phrase's
+        senses over the whole library. Within the reports its top passages come from, the
+        passages are ranked again with the senses those reports use together (the way a
+        cross-language search disambiguates by the documents it found first)."""
+        evidence = frozenset(h.chunk.doc_id for h in hits[:READ_PASSAGES])
+        if len(evidence) >= len(self.scoper.records()):      # they are the whole library
+            return hits
+        again = parse_question(query.text)
+        again.senses = query.senses
+        return self.search(self._bridged(again, evidence), k=max(k, 10), exclude=exclude, timing=timing,
+                           within=evidence) or hits
 
     def _asks_of_this_year(self, question: Question, doc_ids) -> bool:
         """The question names the year that every report in its scope (or the library)

@@ -81,3 +81,15 @@ def test_own_set_accepts_several_right_answers():
     assert _keys({"answer": "13个"}) == ["13个"]
     assert _keys({"answer": ["黄金10条", "暖企8条"]}) == ["黄金10条", "暖企8条"]
     assert _keys({}) == []
+
+
+def test_stability_counts_outcomes_that_changed_and_right_answers_lost():
+    from benchmarks.stability import compare
+
+    def row(rank, abstained, correct):
+        return {"rank": rank, "abstained": abstained, "correct": correct}
+
+    before = [row(1, False, True), row(1, False, True), row(2, True, False), row(None, True, False)]
+    after = [row(1, False, True), row(3, False, False), row(1, False, True), row(None, True, False)]
+    assert compare(before, after) == {"questions": 4, "changed": 2, "right_to_wrong": 1, "wrong_to_right": 1,
+                                      "right_before": 2, "right_after": 2}

@@ -297,6 +297,16 @@ def test_an_english_question_is_read_with_the_senses_of_its_evidence_reports(lib
     retriever = retriever_for(data)
     answer = retriever.ask("How many kilometres of rural roads were built?", scope=Filter.parse(["xinghe"]))
     assert {h.chunk.doc_id for h in answer.hits} == {"xinghe"}
-    assert seen[0] is None                                  # the search: the whole library's senses
-    assert seen[1:] == [{c.id for c in retriever.store.chunks_of("xinghe")}]     # the reading: its report's
+    assert seen[0] is None                                  # the first search: the whole library's senses
+    xinghe = {c.id for c in retriever.store.chunks_of("xinghe")}
+    assert seen[1:] and all(within == xinghe for within in seen[1:])    # ranking again, reading: its report's
     assert "公路" in retriever.prepare("How many kilometres of rural roads were built?").terms
+    # Top passages from one report: the next hits, which the gate compares the first with, are
+    # that report's too, ranked with its senses; from every report: the search's hits stay.
+    question = retriever.prepare("How many kilometres of rural roads were built?")
+    found = sorted(retriever.search(question), key=lambda h: h.chunk.doc_id != "yunhai")
+    assert {h.chunk.doc_id for h in found} == {"xinghe", "yunhai"}
+    again = retriever._within_evidence(question, found, 5, frozenset(), {})
+    assert again and {h.chunk.doc_id for h in again} == {"yunhai"}
+    mixed = [found[0], found[-1]] + found[1:-1]
+    assert retriever._within_evidence(question, mixed, 5, frozenset(), {}) == mixed
