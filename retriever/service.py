@@ -203,9 +203,7 @@ class Retriever:
         evidence = frozenset(h.chunk.doc_id for h in hits[:READ_PASSAGES])
         if len(evidence) >= len(self.scoper.records()):      # they are the whole library
             return hits
-        again = parse_question(query.text)
-        again.senses = query.senses
-        return self.search(self._bridged(again, evidence), k=max(k, 10), exclude=exclude, timing=timing,
+        return self.search(self._senses_within(query, evidence), k=max(k, 10), exclude=exclude, timing=timing,
                            within=evidence) or hits
 
     def _asks_of_this_year(self, question: Question, doc_ids) -> bool:
@@ -236,6 +234,12 @@ class Retriever:
         question.terms = list(dict.fromkeys(bridged)) + question.terms
         question.bigrams += [p for b in question.bridges for p in b.searched_as.values()]
         return question
+
+    def _senses_within(self, question: Question, evidence) -> Question:
+        """The English question parsed again, its phrases' senses chosen within ``evidence``."""
+        again = parse_question(question.text)
+        again.senses = question.senses
+        return self._bridged(again, evidence)
 
     def _with_digits_the_index_has(self, terms: list[str]) -> list[str]:
         """A question's word with Chinese numerals that no chunk contains, replaced by its
@@ -364,9 +368,7 @@ class Retriever:
         # beside them changes nothing unless it is found (README, "Asking a library").
         evidence = frozenset(h.chunk.doc_id for h in hits[:READ_PASSAGES])
         if question.senses is not None:   # an English phrase's senses too: those these reports use together
-            again = parse_question(question.text)
-            again.senses = question.senses
-            question = self._bridged(again, evidence)
+            question = self._senses_within(question, evidence)
         total = max(1, self.store.chunk_count(evidence))
         frequency = self.store.term_document_frequency(question.terms, evidence)
         weights = {t: idf(frequency[t], total) for t in question.terms}
