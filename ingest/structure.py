@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from chinese.clean import CLOSERS, CleaningReport, clean_paragraph, has_ruby_debris
+from chinese.clean import CLOSERS, SENTENCE_END, CleaningReport, clean_paragraph, has_ruby_debris
 from chinese.sentences import sentence_spans
 from index.records import AUTHOR_SECTION, SECTION_SEP, is_author_note
 
@@ -72,7 +72,7 @@ def _heading_text(text: str) -> str:
 
 _OPEN_MARKS, _CLOSE_MARKS = "（(“《「【", "）)”》」】"
 _CONTINUATION = tuple("。，、；：？！" + _CLOSE_MARKS)     # no sentence starts with these
-_SENTENCE_DONE = tuple("。！？；!?;…" + _CLOSE_MARKS)
+_SENTENCE_DONE = tuple(SENTENCE_END + _CLOSE_MARKS)
 
 
 def _broken_off(text: str, following: str) -> bool:

@@ -200,7 +200,7 @@ class Retriever:
         senses over the whole library. Within the reports its top passages come from, the
         passages are ranked again with the senses those reports use together (the way a
         cross-language search disambiguates by the documents it found first)."""
-        evidence = frozenset(h.chunk.doc_id for h in hits[:READ_PASSAGES])
+        evidence = _evidence(hits)
         if len(evidence) >= len(self.scoper.records()):      # they are the whole library
             return hits
         return self.search(self._senses_within(query, evidence), k=max(k, 10), exclude=exclude, timing=timing,
@@ -366,7 +366,7 @@ class Retriever:
         # The statistics the signals use (term frequencies, "never mentioned") are those of
         # the reports the top passages come from, not of the whole library: a report added
         # beside them changes nothing unless it is found (README, "Asking a library").
-        evidence = frozenset(h.chunk.doc_id for h in hits[:READ_PASSAGES])
+        evidence = _evidence(hits)
         if question.senses is not None:   # an English phrase's senses too: those these reports use together
             question = self._senses_within(question, evidence)
         total = max(1, self.store.chunk_count(evidence))
@@ -450,6 +450,12 @@ class Retriever:
             if i not in numbers:
                 extra += 1
                 answer.citations.append(_citation(extra, hit))
+
+
+def _evidence(hits: list[Hit]) -> frozenset[str]:
+    """The reports the passages the reader reads come from: their statistics and their
+    senses are those an answer is judged by."""
+    return frozenset(h.chunk.doc_id for h in hits[:READ_PASSAGES])
 
 
 def _noun_after(pointed: Dangling) -> str:
