@@ -136,6 +136,11 @@ def _read_lexicon(path: Path) -> Lexicon:
                 gloss = gloss.strip()
                 if gloss.startswith(("CL:", "variant of", "see ", "old variant", "surname ")):
                     continue
+                # An abbreviation in brackets is a whole gloss of its own: "gross domestic
+                # product (GDP)" -> 生产总值 for "GDP" (_normalise_gloss drops brackets).
+                for abbreviation in re.findall(r"\(([A-Z][A-Z0-9]{1,5})\)", gloss):
+                    exact[abbreviation.lower()].append(word)
+                    glossed[word].add(abbreviation.lower())
                 verb = gloss.startswith("to ")
                 words = _normalise_gloss(gloss).split()
                 if not words or len(words) > MAX_GLOSS_WORDS:

@@ -433,6 +433,18 @@ def test_english_word_forms_and_pinyin_names():
     assert {"设立", "成立"} <= set(found["set up"]) and "set" not in found   # a phrasal verb, whole
 
 
+def test_an_abbreviation_in_a_gloss_finds_its_headword():
+    """CC-CEDICT writes abbreviations in brackets after the gloss ("gross domestic product
+    (GDP)"); the bracket is dropped from the gloss, and the abbreviation is a gloss of its
+    own, in both directions: English question -> Chinese word, Chinese word -> its stems."""
+    from chinese.bilingual import chinese_candidates, glosses_of
+
+    found = dict(chinese_candidates("What is Zhejiang's GDP growth target for 2026?"))
+    assert {"生产总值", "国内生产总值"} <= set(found["gdp"])
+    assert "gdp" in glosses_of("生产总值").split()
+    assert "gross" not in found            # the gloss's own words are not split into phrases
+
+
 def test_a_verb_meets_the_object_its_gloss_names_in_brackets(retriever):
     """CC-CEDICT glosses 开办 "to start (a business etc)": read with its object, "start a
     business" is one phrase that finds 企业开办实现“一天办” (as separate words, "start" and
