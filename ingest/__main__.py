@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 def _ingest(data_dir: Path, args) -> IngestSummary:
     if args.rebuild:
         _set_aside_if_damaged(data_dir)
-    options = IngestOptions(rebuild=args.rebuild, limits=Limits(max_file_bytes=settings.max_file_bytes()))
+    options = IngestOptions(limits=Limits(max_file_bytes=settings.max_file_bytes()))
     if args.max_chars:
         options.max_chars = args.max_chars
     ingestor = Ingestor(data_dir, Embedder(), options, progress=_Progress(quiet=args.json))

@@ -78,7 +78,6 @@ class _Pending:
 class IngestOptions:
     max_chars: int = DEFAULT_MAX_CHARS
     limits: Limits = field(default_factory=Limits)
-    rebuild: bool = False
     origin: str = "file"
     pieces: bool = field(default_factory=settings.sentence_pieces)   # embed each chunk's pieces too
 
@@ -162,6 +161,10 @@ class Ingestor:
         self.embedder = embedder
         self.options = options or IngestOptions()
         self.progress = progress or (lambda stage, done, total: None)
+        # Whether the run in progress rebuilds every document: set by ``_run`` for one run
+        # (``rebuild()``, or an index cleaned by older code), never kept: an ingestor that
+        # rebuilt once would otherwise replace the whole index with its next file.
+        self._rebuilding = False
 
     # -- entry points ---------------------------------------------------------------
     def ingest_paths(self, paths: list[Path]) -> IngestSummary:
@@ -177,9 +180,9 @@ class Ingestor:
         """Rebuild every document the library holds, plus ``paths`` / ``jsonl``: each from
         its stored file (uploads included), or, when that file is gone, from the text the
         index keeps. Nothing is lost; user corrections of records stay."""
-        self.options.rebuild = True
         with ingest_lock(self.data_dir, on_wait=lambda: self.progress("waiting for another ingest", 0, 0)):
-            return self._run(lambda store, summary: self._plan_rebuild(store, list(paths), jsonl, summary))
+            return self._run(lambda store, summary: self._plan_rebuild(store, list(paths), jsonl, summary),
+                             rebuild=True)
 
     def remove(self, doc_ids: list[str]) -> IngestSummary:
         with ingest_lock(self.data_dir):
@@ -201,7 +204,7 @@ class Ingestor:
         these bytes, before this ingest (kept through updates and rebuilds)."""
         return self._old_edits.get(source) or self._old_edits.get(digest) or {}
 
-    def _run(self, plan, paths=(), jsonl: Path | None = None) -> IngestSummary:
+    def _run(self, plan, paths=(), jsonl: Path | None = None, rebuild: bool = False) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
         store = open_store(self.data_dir, create=True)
@@ -210,30 +213,30 @@ class Ingestor:
         for doc in self._old_documents:
             if doc.meta.get("edited"):
                 self._old_edits[doc.source] = self._old_edits[doc.content_hash] = doc.meta["edited"]
-        rebuild = self.options.rebuild
-        if not rebuild and self._old_documents and store.meta("cleaning") != CLEANING_VERSION:
+        self._rebuilding = rebuild
+        if not self._rebuilding and self._old_documents and store.meta("cleaning") != CLEANING_VERSION:
             # Built by code that cleaned or cut differently: an unchanged file would keep its
             # old chunks forever, so this ingest rebuilds every document (nothing re-embedded).
-            self.options.rebuild = summary.recleaned = True
+            self._rebuilding = summary.recleaned = True
             plan = lambda store, summary: self._plan_rebuild(store, list(paths), jsonl, summary)  # noqa: E731
         try:
             return self._write(store, summary, plan, started)
         finally:
-            self.options.rebuild = rebuild
+            self._rebuilding = False
 
     def _write(self, store, summary: IngestSummary, plan, started: float) -> IngestSummary:
         pending, removals, moves = plan(store, summary)
         terms = {id(item): [chunk_terms(c) for c in item.chunks] for item in pending}
         vectors = self._embed(store, pending, summary)
         dim = len(next(iter(vectors.values()))) if vectors else None
-        with store.writer(self.embedder.name, dim, replace_all=self.options.rebuild) as w:
+        with store.writer(self.embedder.name, dim, replace_all=self._rebuilding) as w:
             if store.meta("keywords") != TERMS_VERSION:     # terms cut by older code
-                if not self.options.rebuild:                # (a rebuild cuts every chunk anew anyway)
+                if not self._rebuilding:                    # (a rebuild cuts every chunk anew anyway)
                     recut = {c.id: chunk_terms(c) for doc_id in store.document_states() for c in store.chunks_of(doc_id)}
                     w.set_terms(recut)
                     summary.terms_recut = len(recut)
                 w.set_meta("keywords", TERMS_VERSION)
-            if self.options.rebuild or not self._old_documents:
+            if self._rebuilding or not self._old_documents:
                 w.set_meta("cleaning", CLEANING_VERSION)
             for doc_id in removals:
                 w.remove_document(doc_id)
@@ -298,7 +301,7 @@ class Ingestor:
     def _plan_files(self, store: IndexStore, paths: list[Path], summary: IngestSummary):
         files, folders, skipped = expand_paths(paths)
         summary.skipped.extend(skipped)
-        states = {} if self.options.rebuild else store.document_states()
+        states = {} if self._rebuilding else store.document_states()
         by_hash = {h: d for d, (_, origin, h) in states.items() if origin != "jsonl"}
         by_source = {s: d for d, (s, origin, _) in states.items() if origin != "jsonl"}
         taken = set(states)
@@ -370,7 +373,7 @@ class Ingestor:
         return _Pending(doc, chunks, replaces=replaces is not None)
 
     def _plan_jsonl(self, store: IndexStore, jsonl: Path, summary: IngestSummary):
-        states = {} if self.options.rebuild else store.document_states()
+        states = {} if self._rebuilding else store.document_states()
         pending, seen = [], set()
         try:
             lines = jsonl.read_text(encoding="utf-8-sig").splitlines()

@@ -245,6 +245,20 @@ def test_rebuild_keeps_uploads_gone_files_and_corrections(library, tmp_path):
     assert docs["xinghe"].record["place"] == "兴和县（试点）"
 
 
+def test_an_ingestor_that_rebuilt_adds_the_next_file_beside_the_others(library, tmp_path):
+    """A rebuild is one run's mode, not a setting the ingestor keeps: the same ingestor's
+    next ingest adds a file beside the library's reports (a kept mode would replace the
+    whole index with that one file)."""
+    folder, data = library
+    ingestor = Ingestor(data, FakeEmbedder())
+    ingestor.rebuild([folder])
+    extra = tmp_path / "新的报告.txt"
+    extra.write_text("新的报告\n全区新建公园12个。", encoding="utf-8")
+    summary = ingestor.ingest_paths([extra])
+    assert summary.added == ["新的报告"] and not summary.recleaned
+    assert {d.doc_id for d in IndexStore(data).documents()} == {"yunhai", "xinghe", "新的报告"}
+
+
 def test_set_record_on_the_command_line(library, capsys):
     from ingest.__main__ import main
 
