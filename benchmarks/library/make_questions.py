@@ -22,7 +22,7 @@ from ingest.config import PROVINCES
 REPORTS = Path(__file__).resolve().parents[3] / "shared" / "reports" / "provinces-2026"
 OUT = Path(__file__).parent / "questions.jsonl"
 TARGETS = {
-    "gdp": (r"(?:地区|全市|全省|全区)?生产总值(?:预期)?增长(\d+(?:\.\d+)?[%％](?:—\d+(?:\.\d+)?[%％])?(?:左右|以上)?)", "{p}2026年地区生产总值的预期增长目标是多少？",
+    "gdp": (r"(?:(?:地区|全市|全省|全区)?生产总值|经济)(?:预期)?增长(\d+(?:\.\d+)?[%％](?:—\d+(?:\.\d+)?[%％])?(?:左右|以上)?)", "{p}2026年地区生产总值的预期增长目标是多少？",
             "What is {e}'s GDP growth target for 2026?"),
     "jobs": (r"城镇新增就业(\d+(?:\.\d+)?万人(?:以上|左右)?)", "{p}2026年城镇新增就业的目标是多少？",
              "How many new urban jobs does {e} aim to create in 2026?"),
@@ -44,10 +44,15 @@ SEVERAL = ["2026年地区生产总值的预期增长目标是多少？", "2026�
            "今年城镇调查失业率要控制在多少？", "What is the GDP growth target for 2026?"]
 
 
+# The sentence that states the year's targets ("主要预期目标是：", "主要目标为"); a line that
+# only mentions targets ("顺利完成全年主要目标任务" in the review of 2025) is not read.
+TARGET_LINE = re.compile(r"(?:预期|主要)目标(?:是|为)?[：:]|(?:预期|主要)目标(?:是|为)")
+
+
 def targets(text: str) -> dict[str, tuple[str, str]]:
     out = {}
     for line in text.splitlines():
-        if "预期目标" in line or "主要目标" in line:
+        if TARGET_LINE.search(line):
             for key, (pattern, _, _) in TARGETS.items():
                 m = re.search(pattern, line)
                 if m and key not in out:
