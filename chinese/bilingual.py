@@ -10,8 +10,9 @@ A phrase is looked up as written, then in its other word forms (``approval`` ->
 ``approve``, ``organisation`` -> ``organization``, ``transferred`` -> ``transfer``),
 against indexes built from the glosses: whole glosses ("committee"), their leading
 words ("to examine ..."), the last word of short verb glosses ("to examine and approve"
--> 审批 for "approve"), and, for phrases, the stems of a gloss in any order ("customs
-clearance" -> 通关, "to clear customs"). Capitalised
+-> 审批 for "approve"), the abbreviation a gloss gives in brackets ("GDP" -> 生产总值,
+"gross domestic production (GDP)"), and, for phrases, the stems of a gloss in any order
+("customs clearance" -> 通关, "to clear customs"). Capitalised
 words are also matched against the pinyin of proper names (``Guangzhou`` -> 广州), since
 a gloss rarely repeats the name.
 

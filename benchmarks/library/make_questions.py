@@ -46,7 +46,7 @@ SEVERAL = ["2026年地区生产总值的预期增长目标是多少？", "2026�
 
 # The sentence that states the year's targets ("主要预期目标是：", "主要目标为"); a line that
 # only mentions targets ("顺利完成全年主要目标任务" in the review of 2025) is not read.
-TARGET_LINE = re.compile(r"(?:预期|主要)目标(?:是|为)?[：:]|(?:预期|主要)目标(?:是|为)")
+TARGET_LINE = re.compile(r"(?:预期|主要)目标(?:是|为|[：:])")
 
 
 def targets(text: str) -> dict[str, tuple[str, str]]:
