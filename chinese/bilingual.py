@@ -58,6 +58,7 @@ class Lexicon:
     glossed: dict[str, str]          # headword -> stems of all its short glosses ("通关" -> "clear custom")
     senses: dict[str, tuple[str, ...]]   # headword -> its whole short glosses ("钟头" -> ("hour",))
     common: frozenset[str]           # headwords with a reading that is not a proper name's (外国, 惠及)
+    abbreviations: dict[str, list[str]]  # "gdp" -> 生产总值 ("gross domestic product (GDP)")
 
     def lookup(self, phrase: str) -> list[str]:
         return list(dict.fromkeys(self.exact.get(phrase, []) + self.leading.get(phrase, [])
@@ -86,7 +87,7 @@ def _lexicon() -> Lexicon:
     foreign file cannot run code; it is read again from the text file then."""
     path = _dictionary_file()
     if path is None:
-        return Lexicon({}, {}, {}, {}, {}, {}, {}, frozenset())
+        return Lexicon({}, {}, {}, {}, {}, {}, {}, frozenset(), {})
     stored = _stored_lexicon_file(path)
     try:
         return Lexicon(*marshal.loads(stored.read_bytes()))
@@ -120,6 +121,7 @@ def _read_lexicon(path: Path) -> Lexicon:
     names: dict[str, list[str]] = defaultdict(list)
     senses: dict[str, set[str]] = defaultdict(set)
     common: set[str] = set()
+    abbreviations: dict[str, list[str]] = defaultdict(list)
     line_re = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.*)/$")
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -137,11 +139,9 @@ def _read_lexicon(path: Path) -> Lexicon:
                 gloss = gloss.strip()
                 if gloss.startswith(("CL:", "variant of", "see ", "old variant", "surname ")):
                     continue
-                # An abbreviation in brackets is a whole gloss of its own: "gross domestic
-                # product (GDP)" -> 生产总值 for "GDP" (_normalise_gloss drops brackets).
-                for abbreviation in re.findall(r"\(([A-Z][A-Z0-9]{1,5})\)", gloss):
-                    exact[abbreviation.lower()].append(word)
-                    glossed[word].add(abbreviation.lower())
+                for abbreviation in _abbreviations(gloss):
+                    abbreviations[abbreviation].append(word)
+                    glossed[word].add(abbreviation)
                 verb = gloss.startswith("to ")
                 words = _normalise_gloss(gloss).split()
                 if not words or len(words) > MAX_GLOSS_WORDS:
@@ -162,7 +162,22 @@ def _read_lexicon(path: Path) -> Lexicon:
     return Lexicon(dict(exact), dict(leading), dict(trailing), dict(names),
                    {key: tuple(words) for key, words in stems.items()},
                    {word: " ".join(sorted(s)) for word, s in glossed.items()},
-                   {word: tuple(s) for word, s in senses.items()}, frozenset(common))
+                   {word: tuple(s) for word, s in senses.items()}, frozenset(common), dict(abbreviations))
+
+
+def _abbreviations(gloss: str) -> list[str]:
+    """The abbreviations a gloss gives in brackets, lower case: "gross domestic product
+    (GDP)" -> ["gdp"], a gloss of its own for 生产总值 (``_normalise_gloss`` drops
+    brackets). A capital run is one only if its letters are, in order, initials of the words
+    before it: "Department of Homeland Security (US)" names where the term is used, and
+    "us" must not find 国土安全部."""
+    out = []
+    for m in re.finditer(r"\(([A-Z][A-Z0-9]{1,5})\)", gloss):
+        initials = iter(w[0].lower() for w in re.findall(r"[A-Za-z]+", gloss[:m.start()]))
+        letters = [c for c in m.group(1).lower() if c.isalpha()]
+        if letters and all(c in initials for c in letters):      # a subsequence of the initials
+            out.append(m.group(1).lower())
+    return out
 
 
 _PLACEHOLDERS = frozenset("sb sth etc one s oneself someone something".split())
@@ -320,6 +335,8 @@ def _lookup_phrase(lexicon: Lexicon, tokens: list[str], words: list[str]) -> lis
             return named
     head = " ".join(words[:-1])
     found: list[str] = []
+    if len(tokens) == 1 and len(tokens[0]) > 1 and tokens[0].isupper():   # GDP; "plan" is not PLAN
+        found += lexicon.abbreviations.get(words[0], [])
     for form in word_forms(words[-1]):
         phrase = f"{head} {form}".strip()
         # A single word must be a whole gloss or a verb's second half; only then do its

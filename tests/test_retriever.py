@@ -436,13 +436,18 @@ def test_english_word_forms_and_pinyin_names():
 def test_an_abbreviation_in_a_gloss_finds_its_headword():
     """CC-CEDICT writes abbreviations in brackets after the gloss ("gross domestic product
     (GDP)"); the bracket is dropped from the gloss, and the abbreviation is a gloss of its
-    own, in both directions: English question -> Chinese word, Chinese word -> its stems."""
-    from chinese.bilingual import chinese_candidates, glosses_of
+    own, in both directions: English question -> Chinese word, Chinese word -> its stems.
+    Only a word written in capitals is read as one, and only a bracket whose letters are
+    initials of the gloss: "(US)" after "Department of Homeland Security" says where."""
+    from chinese.bilingual import _abbreviations, chinese_candidates, glosses_of
 
     found = dict(chinese_candidates("What is Zhejiang's GDP growth target for 2026?"))
     assert {"生产总值", "国内生产总值"} <= set(found["gdp"])
     assert "gdp" in glosses_of("生产总值").split()
     assert "gross" not in found            # the gloss's own words are not split into phrases
+    assert _abbreviations("Department of Homeland Security (US)") == []
+    assert "中国人民解放军海军" not in dict(chinese_candidates("What is the plan for 2026?")).get("plan", [])
+    assert "中国人民解放军海军" in dict(chinese_candidates("What did the PLAN do?"))["plan"]
 
 
 def test_a_verb_meets_the_object_its_gloss_names_in_brackets(retriever):
