@@ -1,7 +1,8 @@
 """An English question -> Chinese keywords that the loaded reports contain.
 
-In:  the question's text, the index. Out: a ``Bridge`` per English phrase: the Chinese
-words chosen for it (at most two), none when no translation occurs in the reports.
+In:  the question's text, the index. Out: ``look_up`` -> ``Senses``, whose ``choose``
+gives a ``Bridge`` per English phrase: the Chinese words chosen for it (at most two),
+none when no translation occurs in the reports.
 
 CC-CEDICT offers many senses per word ("model" -> 模型, 典型, 塑造, 示范 ...). The right
 ones are those that occur in the same passages as the other phrases' translations
@@ -74,10 +75,6 @@ def look_up(text: str, store) -> Senses:
     as_bigrams = _bigram_runs([c for c, chunks in postings.items() if not chunks], store)
     postings.update({c: chunks for c, (_, chunks) in as_bigrams.items()})
     return Senses(phrases, postings, {c: phrase for c, (phrase, _) in as_bigrams.items()})
-
-
-def bridge(text: str, store) -> list[Bridge]:
-    return look_up(text, store).choose()
 
 
 def _bigram_runs(words: list[str], store) -> dict[str, tuple[str, set[int]]]:

@@ -182,10 +182,10 @@ def test_cli_eval_writes_a_scorable_run(seed_index, tmp_path):
 def test_english_words_become_the_reports_chinese_keywords(retriever):
     """CC-CEDICT offers many senses; the ones kept occur in passages with the other
     words' translations ("model" -> 样板/示范 next to 垃圾 and 社区, not 塑造)."""
-    from retriever.bridge import bridge
+    from retriever.bridge import look_up
 
-    bridges = {b.english: b.chinese for b in bridge("How many garbage sorting model communities were built?",
-                                                     retriever.store)}
+    bridges = {b.english: b.chinese for b in look_up("How many garbage sorting model communities were built?",
+                                                     retriever.store).choose()}
     assert bridges["garbage"] == ["垃圾"] and bridges["communities"] == ["社区"]
     assert set(bridges["model"]) <= {"样板", "示范"} and bridges["model"]
     answer = retriever.ask("Which intellectual property court was established there?")
@@ -210,9 +210,9 @@ def test_english_keyword_counts_as_covered_where_a_passage_says_it_another_way(r
 def test_a_dictionary_word_the_index_holds_only_as_bigrams_is_searched_as_them(retriever):
     """jieba cuts 区块链 up, so no passage has it as a term; the phrase of its bigrams
     finds the passages that contain it."""
-    from retriever.bridge import bridge
+    from retriever.bridge import look_up
 
-    (blockchain,) = bridge("blockchain", retriever.store)
+    (blockchain,) = look_up("blockchain", retriever.store).choose()
     assert blockchain.chinese == ["区块链"] and blockchain.searched_as == {"区块链": "区块 块链"}
     found = retriever.store.keyword_search(["区块 块链"], 50)
     texts = [c.text for c in retriever.store.chunks([i for i, _ in found]).values()]
