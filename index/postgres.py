@@ -37,11 +37,10 @@ import numpy as np
 
 from .records import Chunk, Document
 from .protocol import Within
-from .store import (IndexBusy, IndexError_, IndexStore, LibraryUnavailable, RowReader, crash_point, sha256_text,
-                    tokens)
+from .bm25 import B, K1, tokens
+from .store import IndexBusy, IndexError_, IndexStore, LibraryUnavailable, RowReader, crash_point, sha256_text
 
 SCHEMA_VERSION = 2           # 2: postings carry their chunk's length and a weight to read them best first
-K1, B = 1.2, 0.75            # FTS5's bm25() defaults, so both backends rank alike
 EF_SEARCH = 100              # hnsw.ef_search floor; raised to the number of candidates asked for (default 40 returns short lists)
 # Below this many chunks every search is exact, as the embedded backend's: all the postings of
 # all the question's terms, and every vector (no HNSW). A team's library of reports is there
@@ -217,8 +216,9 @@ class PostgresStore(RowReader):
         words = list(dict.fromkeys(t for term in terms for t in tokens(term)))
         if not words:
             return []
-        total, average = self._collection()
-        df = dict(self._conn().execute("SELECT term, df FROM term_stats WHERE term = ANY(%s)", (words,)).fetchall())
+        # A scope is scored with its own statistics, as the embedded store does (index.bm25).
+        total, average = self._collection() if within is None else self._scope_collection(within)
+        df = self._document_frequency(words, within)
         words = [w for w in words if df.get(w)]
         if not words:
             return []
@@ -255,6 +255,21 @@ class PostgresStore(RowReader):
             cached = self._statistics = (generation, int(row[0]), float(row[1]) or 1.0, int(row[2] or 0))
         return cached[1], cached[2]
 
+    def _scope_collection(self, within: Within) -> tuple[int, float]:
+        row = self._conn().execute("SELECT count(*), COALESCE(avg(n_terms), 1) FROM chunks WHERE doc_id = ANY(%s)",
+                                   (list(within),)).fetchone()
+        return int(row[0]), float(row[1]) or 1.0
+
+    def _document_frequency(self, words: list[str], within: Within) -> dict[str, int]:
+        """{token: how many chunks (of ``within``'s documents, or all) hold it}."""
+        if within is None:
+            rows = self._conn().execute("SELECT term, df FROM term_stats WHERE term = ANY(%s)", (words,))
+        else:
+            rows = self._conn().execute("SELECT p.term, count(*) FROM postings p JOIN chunks c ON c.id = p.chunk_id"
+                                        " WHERE p.term = ANY(%s) AND c.doc_id = ANY(%s) GROUP BY p.term",
+                                        (words, list(within)))
+        return {term: int(n) for term, n in rows.fetchall()}
+
     def _dim(self) -> int:
         self._collection()
         return self._statistics[3]
@@ -265,14 +280,7 @@ class PostgresStore(RowReader):
         single = {t: words[0] for t in terms if len(words := tokens(t)) == 1}
         out = {t: len(ids) for t, ids in self._term_chunks([t for t in terms if t not in single], within).items()}
         if single:
-            words = list(set(single.values()))
-            if within is None:
-                rows = self._conn().execute("SELECT term, df FROM term_stats WHERE term = ANY(%s)", (words,))
-            else:
-                rows = self._conn().execute("SELECT p.term, count(*) FROM postings p JOIN chunks c ON c.id = p.chunk_id"
-                                            " WHERE p.term = ANY(%s) AND c.doc_id = ANY(%s) GROUP BY p.term",
-                                            (words, list(within)))
-            counts = dict(rows.fetchall())
+            counts = self._document_frequency(list(set(single.values())), within)
             out.update({t: int(counts.get(word, 0)) for t, word in single.items()})
         return {t: out[t] for t in terms}
 

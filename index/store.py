@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .bm25 import ChunkTokens, bm25, tokens
 from .protocol import Within
 from .records import Chunk, Document, IndexInfo, record_of
 
@@ -160,14 +161,6 @@ def fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-# What FTS5's unicode61 tokenizer keeps of a term: runs of letters and digits, lower case.
-_TOKEN = re.compile(r"[^\W_]+")
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
-
-
 def sha256_text(text: str) -> str:
     import hashlib
 
@@ -250,7 +243,7 @@ class IndexStore(RowReader):
             self.data_dir.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._faiss_cache: dict[str, tuple[int, object]] = {}   # kind -> (generation, index)
-        self._token_cache: tuple[int, dict[str, list[frozenset[str]]]] = (-1, {})
+        self._token_cache: tuple[int, dict[str, list[ChunkTokens]]] = (-1, {})
         self._faiss_lock = threading.Lock()
         self._owners: tuple[int, dict[int, int]] | None = None    # (generation, piece id -> chunk id)
         try:
@@ -350,11 +343,16 @@ class IndexStore(RowReader):
 
     def keyword_search(self, terms: list[str], limit: int, within: Within = None) -> list[tuple[int, float]]:
         """BM25 over the keyword index: [(chunk id, score)], best first, score > 0.
-        ``within``: only the chunks of these documents (a question's scope).
+        ``within``: only the chunks of these documents (a question's scope), scored with
+        the scope's own statistics (chunks, term frequencies, average length): a report
+        searched on its own ranks its passages as it would alone in the index, whatever
+        else the library holds (README, "Asking a library").
 
         Each term is quoted, so nothing in a question can act as FTS5 syntax."""
         if not terms:
             return []
+        if within is not None:
+            return bm25(terms, self._chunk_tokens(within), limit)
         query = " OR ".join(fts_phrase(t) for t in terms)
         join, where, args = _within_sql(within)
         rows = self._conn().execute(
@@ -375,14 +373,14 @@ class IndexStore(RowReader):
         single = {t: words[0] for t in terms if within is not None and len(words := tokens(t)) == 1}
         if single:
             chunks = self._chunk_tokens(within)
-            out = {t: sum(1 for c in chunks if word in c) for t, word in single.items()}
+            out = {t: sum(1 for c in chunks if word in c.counts) for t, word in single.items()}
         for t in terms:
             if t not in out:
                 out[t] = conn.execute(f"SELECT count(*) FROM chunk_terms{join} WHERE chunk_terms MATCH ?{where}",
                                       (fts_phrase(t), *args)).fetchone()[0]
         return out
 
-    def _chunk_tokens(self, doc_ids) -> list[frozenset[str]]:
+    def _chunk_tokens(self, doc_ids) -> list[ChunkTokens]:
         """The keyword tokens of each chunk of these documents (cached per document and
         generation)."""
         generation = self.generation
@@ -391,9 +389,9 @@ class IndexStore(RowReader):
         cached = self._token_cache[1]
         for doc_id in doc_ids:
             if doc_id not in cached:
-                rows = self._conn().execute("SELECT chunk_terms.terms FROM chunk_terms JOIN chunks"
+                rows = self._conn().execute("SELECT chunk_terms.rowid, chunk_terms.terms FROM chunk_terms JOIN chunks"
                                             " ON chunks.id = chunk_terms.rowid WHERE chunks.doc_id = ?", (doc_id,))
-                cached[doc_id] = [frozenset(tokens(r[0])) for r in rows]
+                cached[doc_id] = [ChunkTokens.of(int(r[0]), r[1]) for r in rows]
         return [c for doc_id in doc_ids for c in cached[doc_id]]
 
     def chunk_count(self, within: Within = None) -> int:

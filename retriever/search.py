@@ -69,8 +69,7 @@ class HybridSearcher:
         # database works outside the GIL; with PostgreSQL, in another process).
         keywords = _BACKGROUND.submit(self.store.keyword_search, question.terms + question.bigrams,
                                       self.config.candidates, within)
-        query_vector = self.embedder.embed_query(question.text)
-        self._local.vector = query_vector
+        query_vector = self._embedded(question.text)
         t1 = time.perf_counter()
         dense, lexical, glossed = self.rankings(question, query_vector, within, keywords=keywords)
         t2 = time.perf_counter()
@@ -84,6 +83,13 @@ class HybridSearcher:
         timing.update(embed_query=(t1 - t0) * 1000, search=(t2 - t1) * 1000, fuse=(t3 - t2) * 1000)
         return hits[:k]
 
+    def _embedded(self, text: str):
+        """The question's vector; the same text asked again in this thread (each report of
+        a library searched on its own) is not embedded again."""
+        if getattr(self._local, "text", None) != text:
+            self._local.vector, self._local.text = self.embedder.embed_query(text), text
+        return self._local.vector
+
     def rankings(self, question: Question, query_vector, within=None, keywords=None) -> tuple[list, list, list | None]:
         """The candidate lists before fusion, each [(chunk id, score)] best first: dense,
         keywords, and for English questions the glossed passages (else None). ``keywords``:
@@ -93,10 +99,7 @@ class HybridSearcher:
             keywords = _BACKGROUND.submit(self.store.keyword_search, question.terms + question.bigrams, limit, within)
         if question.language != "en":
             return self.store.vector_search(query_vector, limit, within), keywords.result(), None
-        glossed = self.glosses.search(topic_words(question.text), limit if within is None else 4 * limit)
-        if within is not None:
-            chunks = self.store.chunks([i for i, _ in glossed])
-            glossed = [(i, s) for i, s in glossed if i in chunks and chunks[i].doc_id in within][:limit]
+        glossed = self.glosses.search(topic_words(question.text), limit, within)
         return self.store.piece_search(query_vector, limit, within), keywords.result(), glossed
 
     def _hits(self, fused, dense, lexical, query_vector, by_piece: bool) -> list[Hit]:

@@ -183,7 +183,8 @@ class Retriever:
         options = dict(language=shown.language, query_vector=self.searcher.last_query_vector,
                        already_said=resolution.said, more=bool(resolution.exclude), within=within)
         reports = [] if scoped.chosen or within or resolution.rewritten else self._reports_among(hits)
-        answer = (self._each_report(searched, hits, k, reports, options) if len(reports) > 1
+        answer = (self._each_report(searched, query, hits, k, reports, options, resolution.exclude, timing)
+                  if reports
                   else self.compose(searched, hits, k, **options))
         if scoped.unreported and not answer.abstained and not _speaks_of(answer, scoped.unreported):
             answer = self._unreported(answer, scoped.unreported, hits, k)
@@ -265,28 +266,38 @@ class Retriever:
 
     # ------------------------------------------------------------------ several reports
     def _reports_among(self, hits: list[Hit]) -> list[str]:
-        """The reports (documents with a record: a place or a year) among the top hits, in
-        the order found: when there are several, each is asked on its own."""
+        """The documents of the top hits, in the order found, when one of them is a report
+        (a document with a record: a place or a year): each is then asked on its own. None
+        when none is (a library of paragraphs, as CMRC and DRCD are ingested)."""
         records = self.scoper.records()
-        found = dict.fromkeys(h.chunk.doc_id for h in hits[:READ_PASSAGES])
-        return [d for d in found if records.get(d, {}).get("place") or records.get(d, {}).get("year")]
+        found = list(dict.fromkeys(h.chunk.doc_id for h in hits[:READ_PASSAGES]))
+        reports = any(records.get(d, {}).get("place") or records.get(d, {}).get("year") for d in found)
+        return found if reports and len(records) > 1 else []
 
-    def _each_report(self, question: Question, hits: list[Hit], k: int, reports: list[str], options: dict) -> Answer:
+    def _each_report(self, question: Question, query: Question, hits: list[Hit], k: int, reports: list[str], options: dict,
+                     exclude, timing: dict) -> Answer:
         """A question that names no report, with passages of several reports on top: each
         report's passages go through the reader and the gate on their own. One report
         answers: its answer. Several: each one's answer, its report named (a figure of one
         report is never presented as the answer). None: the reports don't say."""
-        answers = [(d, self.compose(question, [h for h in hits if h.chunk.doc_id == d], k, **options))
+        answers = [(d, self.compose(question, self._search_report(query, d, k, exclude, timing), k, **options))
                    for d in reports]
         answering = [(d, a) for d, a in answers if not a.abstained]
         if not answering:
-            return self.compose(question, hits, k, **options)
+            declined = answers[0][1]
+            declined.hits, declined.related = hits, _related(hits, k)
+            return declined
         if len(answering) == 1:
             return answering[0][1]
         records = self.scoper.records()
         if all(a.route == "outline" for _, a in answering):    # 这份报告讲了什么？ among many
             return self._which_report(question, [records[d] for d, _ in answering], answering, options["language"])
         return _side_by_side([(shown_record(records[d]), a) for d, a in answering], options["language"])
+
+    def _search_report(self, query: Question, doc_id: str, k: int, exclude, timing: dict) -> list[Hit]:
+        within = frozenset({doc_id})
+        searched = self._senses_within(query, within) if query.senses is not None else query
+        return self.search(searched, k=max(k, 10), exclude=exclude, timing=timing, within=within)
 
     def _which_report(self, question: Question, found: list[dict], answering: list, language: str) -> Answer:
         """"What is the report about?" in a library of several: which report is meant is

@@ -226,6 +226,35 @@ def test_an_unrelated_report_changes_no_answer(library, tmp_path):
     assert after.decision.features == before.decision.features
 
 
+class WholeQuestionGate(Recorder):
+    """Answers when the first passage holds all of the question's keywords."""
+
+    def run(self, question, hits, relevance, candidates, weights):
+        decision = super().run(question, hits, relevance, candidates, weights)
+        decision.answer = decision.features["coverage_first"] == 1.0
+        return decision
+
+
+def test_a_report_answers_inside_the_library_as_it_does_alone(library, tmp_path):
+    """A question naming no report: each report among its top passages is searched and
+    judged on its own, so the report that answers says what it says alone, with the same
+    signals, whatever else the library holds (README, "Asking a library")."""
+    folder, data = library
+    roads = "".join(f"{n}、第{n}片区新建城市道路{n * 3}公里，改造老旧小区{n * 7}个，道路通行能力明显提升。\n" for n in range(1, 25))
+    (folder / "qinghe.txt").write_text("2031年清河市政府工作报告\n各位代表：\n" + roads, encoding="utf-8")
+    Ingestor(data, FakeEmbedder()).ingest_paths([folder])
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(folder / "xinghe.txt", alone)
+    Ingestor(tmp_path / "alone-data", FakeEmbedder()).ingest_paths([alone])
+    question = "新建农村公路多少公里？"
+    by_itself = retriever_for(tmp_path / "alone-data", WholeQuestionGate()).ask(question)
+    inside = retriever_for(data, WholeQuestionGate()).ask(question)
+    assert not by_itself.abstained and "120公里" in by_itself.answer
+    assert inside.answer == by_itself.answer
+    assert inside.decision.features == by_itself.decision.features
+
+
 def test_rebuild_keeps_uploads_gone_files_and_corrections(library, tmp_path):
     folder, data = library
     uploads = data / "uploads"

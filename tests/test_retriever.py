@@ -493,7 +493,7 @@ def test_words_that_point_at_the_report_or_ask_for_a_person_are_not_keywords(ret
     assert not answer.abstained and "褚大軍" in answer.answer
     searched = []
     search = retriever.searcher.glosses.search
-    retriever.searcher.glosses.search = lambda text, limit: searched.append(text) or search(text, limit)
+    retriever.searcher.glosses.search = lambda text, limit, within=None: searched.append(text) or search(text, limit, within)
     try:
         retriever.ask("Who are the authors of this article?")
     finally:

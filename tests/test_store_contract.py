@@ -69,6 +69,23 @@ def test_keyword_search_ranks_scopes_and_counts(library):
     assert generation == store.generation and len(rows) == store.info().chunks
 
 
+def test_a_scoped_keyword_search_scores_with_the_scopes_statistics(library):
+    """A report searched on its own ranks and scores its passages the same whatever else
+    the library holds: a report full of the searched words, added beside it, changes nothing."""
+    data, folder, embedder = library
+    terms = ["地区", "生产总值", "就业"]
+    before = open_store(data).keyword_search(terms, 10, within=["xinghe"])
+    unscoped = open_store(data).keyword_search(terms, 10)
+    (folder / "more.txt").write_text("2031年云岭县政府工作报告\n" + "地区生产总值增长，城镇新增就业。\n" * 6, encoding="utf-8")
+    Ingestor(data, embedder).ingest_paths([folder])
+    store = open_store(data)
+    after = store.keyword_search(terms, 10, within=["xinghe"])
+    assert [i for i, _ in after] == [i for i, _ in before]
+    assert [s for _, s in after] == pytest.approx([s for _, s in before])
+    moved = dict(store.keyword_search(terms, 10))       # the library's own statistics did move
+    assert any(moved.get(i) != pytest.approx(s) for i, s in unscoped)
+
+
 def test_vector_search_finds_the_passage_and_keeps_to_the_scope(library):
     data, _, embedder = library
     store = open_store(data)
