@@ -7,7 +7,8 @@ Out: ``Scope``: the documents to search (None: the whole library), what the ques
 
 A question that names a place a report is about (广东省, 黄埔, Shanghai), or a report by its
 year and kind (2024年政府工作报告, 2013年施政報告), is searched within those reports: a filter,
-since the name is the asker's own. A named report the library lacks is said to be missing,
+since the name is the asker's own. One naming no place but speaking of the district (区里,
+"the district") is searched within the district-level reports. A named report the library lacks is said to be missing,
 not answered from another report. Records come from ``ingest.metadata``.
 """
 from __future__ import annotations
@@ -125,7 +126,18 @@ class Scoper:
             consumed += [m.group(0) for m in _REPORT_YEAR.finditer(text)]
             return Scope(frozenset(ids), named, unreported=[] if by_place else unreported,
                          consumed=sorted(set(consumed), key=len, reverse=True))
-        return Scope(None, named, unreported=unreported)
+        districts = _district_reports(text, records) if not named_places else []
+        return Scope(frozenset(districts) if districts else None, named, unreported=unreported)
+
+
+def _district_reports(text: str, records: dict[str, dict]) -> list[str]:
+    """区里……, "the district's ...": the library's reports on a district (a place at the
+    district level named ……区: not a county's), when it holds some and not only those
+    (``config.DISTRICT_WORDS``)."""
+    if not config.DISTRICT_WORDS.search(text):
+        return []
+    ids = [d for d, r in records.items() if r.get("level") == "区" and (r.get("place") or "").endswith("区")]
+    return ids if len(ids) < len(records) else []
 
 
 def without(text: str, folded: str, words: list[str]) -> str:

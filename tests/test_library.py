@@ -114,6 +114,22 @@ def test_a_question_naming_a_place_is_searched_in_that_report(library):
     assert {h.chunk.doc_id for h in english.hits} == {"xinghe"}
 
 
+def test_a_question_about_the_district_is_searched_in_the_district_reports(library):
+    """区里…… / "the district's ..." with no place named: the reports on a district, not the
+    city's or the county's; with no district report in the library, all of them."""
+    folder, data = library
+    assert retriever_for(data).scoper.run(retriever_for(data).prepare("区里新建了多少公里道路？")).doc_ids is None
+    (folder / "qingshan.txt").write_text("2031年青山区政府工作报告\n各位代表：\n全区新建道路35公里，新增绿地12公顷。\n",
+                                         encoding="utf-8")
+    Ingestor(data, FakeEmbedder()).ingest_paths([folder])
+    retriever = retriever_for(data)
+    for question in ("区里新建了多少公里道路？", "How many kilometres of roads did the district build?"):
+        answer = retriever.ask(question)
+        assert {h.chunk.doc_id for h in answer.hits} == {"qingshan"}, question
+    assert "35公里" in retriever.ask("区里新建了多少公里道路？").answer
+    assert {h.chunk.doc_id for h in retriever.ask("新建了多少公里道路？").hits} != {"qingshan"}
+
+
 class QueryRecorder(FakeEmbedder):
     """The fake embedder, keeping the questions it was given."""
 
