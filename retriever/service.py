@@ -172,8 +172,9 @@ class Retriever:
         if query.language == "zh-Hant" and self.scoper.in_simplified(scoped.doc_ids):
             query = dataclasses.replace(query, text=to_simplified(query.text))   # the dense side, in their script
         hits = self.search(query, k=max(k, 10), exclude=resolution.exclude, timing=timing, within=scoped.doc_ids)
+        searched_in = scoped.doc_ids
         if query.senses is not None and hits:   # English: ranked again with the senses its reports use
-            hits = self._within_evidence(query, hits, k, resolution.exclude, timing)
+            hits, searched_in = self._within_evidence(query, hits, k, resolution.exclude, timing, searched_in)
         if resolution.pinned is not None:    # "其中第二项……": the item pointed at answers first
             hits = self._pinned_first(hits, resolution.pinned)
         within = ""
@@ -183,8 +184,8 @@ class Retriever:
         options = dict(language=shown.language, query_vector=self.searcher.last_query_vector,
                        already_said=resolution.said, more=bool(resolution.exclude), within=within)
         reports = [] if scoped.chosen or within or resolution.rewritten else self._reports_among(hits)
-        answer = (self._each_report(searched, query, hits, k, reports, options, resolution.exclude, timing)
-                  if reports
+        found = _Search(query, hits, searched_in, resolution.exclude, timing)
+        answer = (self._each_report(searched, found, k, reports, options) if reports
                   else self.compose(searched, hits, k, **options))
         if scoped.unreported and not answer.abstained and not _speaks_of(answer, scoped.unreported):
             answer = self._unreported(answer, scoped.unreported, hits, k)
@@ -196,16 +197,19 @@ class Retriever:
         answer.timing_ms.update(timing, total=(time.perf_counter() - started) * 1000)
         return answer
 
-    def _within_evidence(self, query: Question, hits: list[Hit], k: int, exclude, timing: dict) -> list[Hit]:
+    def _within_evidence(self, query: Question, hits: list[Hit], k: int, exclude, timing: dict,
+                         searched_in) -> tuple[list[Hit], frozenset[str] | None]:
         """An English question's words depend on the reports: the search chose each phrase's
         senses over the whole library. Within the reports its top passages come from, the
         passages are ranked again with the senses those reports use together (the way a
-        cross-language search disambiguates by the documents it found first)."""
+        cross-language search disambiguates by the documents it found first). Returns the
+        hits and the documents they were searched in."""
         evidence = _evidence(hits)
         if len(evidence) >= len(self.scoper.records()):      # they are the whole library
-            return hits
-        return self.search(self._senses_within(query, evidence), k=max(k, 10), exclude=exclude, timing=timing,
-                           within=evidence) or hits
+            return hits, searched_in
+        again = self.search(self._senses_within(query, evidence), k=max(k, 10), exclude=exclude, timing=timing,
+                            within=evidence)
+        return (again, evidence) if again else (hits, searched_in)
 
     def _asks_of_this_year(self, question: Question, doc_ids) -> bool:
         """The question names the year that every report in its scope (or the library)
@@ -274,18 +278,16 @@ class Retriever:
         reports = any(records.get(d, {}).get("place") or records.get(d, {}).get("year") for d in found)
         return found if reports and len(records) > 1 else []
 
-    def _each_report(self, question: Question, query: Question, hits: list[Hit], k: int, reports: list[str], options: dict,
-                     exclude, timing: dict) -> Answer:
+    def _each_report(self, question: Question, found: "_Search", k: int, reports: list[str], options: dict) -> Answer:
         """A question that names no report, with passages of several reports on top: each
-        report's passages go through the reader and the gate on their own. One report
-        answers: its answer. Several: each one's answer, its report named (a figure of one
-        report is never presented as the answer). None: the reports don't say."""
-        answers = [(d, self.compose(question, self._search_report(query, d, k, exclude, timing), k, **options))
-                   for d in reports]
+        report is searched on its own and its passages go through the reader and the gate.
+        One report answers: its answer. Several: each one's answer, its report named (a
+        figure of one report is never presented as the answer). None: the reports don't say."""
+        answers = [(d, self.compose(question, self._report_hits(found, d, k), k, **options)) for d in reports]
         answering = [(d, a) for d, a in answers if not a.abstained]
         if not answering:
             declined = answers[0][1]
-            declined.hits, declined.related = hits, _related(hits, k)
+            declined.hits, declined.related = found.hits, _related(found.hits, k)
             return declined
         if len(answering) == 1:
             return answering[0][1]
@@ -294,10 +296,14 @@ class Retriever:
             return self._which_report(question, [records[d] for d, _ in answering], answering, options["language"])
         return _side_by_side([(shown_record(records[d]), a) for d, a in answering], options["language"])
 
-    def _search_report(self, query: Question, doc_id: str, k: int, exclude, timing: dict) -> list[Hit]:
+    def _report_hits(self, found: "_Search", doc_id: str, k: int) -> list[Hit]:
+        """The report's passages as a search within it alone finds them (the question's
+        own search, when that was it: a question naming the report)."""
         within = frozenset({doc_id})
-        searched = self._senses_within(query, within) if query.senses is not None else query
-        return self.search(searched, k=max(k, 10), exclude=exclude, timing=timing, within=within)
+        if found.within == within:
+            return found.hits
+        query = self._senses_within(found.query, within) if found.query.senses is not None else found.query
+        return self.search(query, k=max(k, 10), exclude=found.exclude, timing=found.timing, within=within)
 
     def _which_report(self, question: Question, found: list[dict], answering: list, language: str) -> Answer:
         """"What is the report about?" in a library of several: which report is meant is
@@ -461,6 +467,17 @@ class Retriever:
             if i not in numbers:
                 extra += 1
                 answer.citations.append(_citation(extra, hit))
+
+
+@dataclasses.dataclass
+class _Search:
+    """One question's search: the query, what it found, the documents it was searched in
+    (None: the library), the passages it left out (a follow-up's) and its timings."""
+    query: Question
+    hits: list[Hit]
+    within: frozenset[str] | None
+    exclude: frozenset
+    timing: dict
 
 
 def _evidence(hits: list[Hit]) -> frozenset[str]:

@@ -271,6 +271,19 @@ def test_a_report_answers_inside_the_library_as_it_does_alone(library, tmp_path)
     assert inside.decision.features == by_itself.decision.features
 
 
+def test_a_question_naming_its_report_is_searched_once(library, monkeypatch):
+    """Its own search was within that report alone: the passages are not searched for again."""
+    retriever = retriever_for(library[1])
+    calls = []
+    search = retriever.searcher.search
+    monkeypatch.setattr(retriever.searcher, "search", lambda *a, **kw: calls.append(kw.get("within")) or search(*a, **kw))
+    answer = retriever.ask("兴和县新建农村公路多少公里？")
+    assert "120公里" in answer.answer and calls == [frozenset({"xinghe"})]
+    calls.clear()
+    retriever.ask("新建农村公路多少公里？")          # naming none: the library, then each report found
+    assert calls[0] is None and len(calls) > 1
+
+
 def test_rebuild_keeps_uploads_gone_files_and_corrections(library, tmp_path):
     folder, data = library
     uploads = data / "uploads"
@@ -365,7 +378,7 @@ def test_an_english_question_is_read_with_the_senses_of_its_evidence_reports(lib
     question = retriever.prepare("How many kilometres of rural roads were built?")
     found = sorted(retriever.search(question), key=lambda h: h.chunk.doc_id != "yunhai")
     assert {h.chunk.doc_id for h in found} == {"xinghe", "yunhai"}
-    again = retriever._within_evidence(question, found, 5, frozenset(), {})
-    assert again and {h.chunk.doc_id for h in again} == {"yunhai"}
+    again, searched_in = retriever._within_evidence(question, found, 5, frozenset(), {}, None)
+    assert again and {h.chunk.doc_id for h in again} == {"yunhai"} and searched_in == {"yunhai"}
     mixed = [found[0], found[-1]] + found[1:-1]
-    assert retriever._within_evidence(question, mixed, 5, frozenset(), {}) == mixed
+    assert retriever._within_evidence(question, mixed, 5, frozenset(), {}, None) == (mixed, None)
