@@ -51,8 +51,8 @@ THIS_YEAR = "今年"
 SIMPLIFIED_SCOPE = 0.9
 SCRIPT_SAMPLE = 3000        # characters of a document read to tell its script (a report is written in one)
 # A question naming no place but speaking of the district (区里, 本区, "the district") is
-# asked of the library's reports on a district (record level 区, a place named ……区), as a question naming a
-# place is asked of its report; none, or every report, of that level: no scope. Folded text
+# asked of the library's reports on a district (record level 区, a place named ……区), as a
+# question naming a place is asked of its report; none, or only those: no scope. Folded text
 # (Simplified, lower case). Not 自治区's "全区" alone: an autonomous region's record is a
 # province's, and a question about one names it. Measured (docs/log.md, twenty-seventh round):
 # our in-sample sets inside the library, every one of the 66 questions it scopes answered as

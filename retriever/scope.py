@@ -8,8 +8,9 @@ Out: ``Scope``: the documents to search (None: the whole library), what the ques
 A question that names a place a report is about (广东省, 黄埔, Shanghai), or a report by its
 year and kind (2024年政府工作报告, 2013年施政報告), is searched within those reports: a filter,
 since the name is the asker's own. One naming no place but speaking of the district (区里,
-"the district") is searched within the district-level reports. A named report the library lacks is said to be missing,
-not answered from another report. Records come from ``ingest.metadata``.
+"the district") is searched within the reports on a district. A named report the library
+lacks is said to be missing, not answered from another report. Records come from
+``ingest.metadata``.
 """
 from __future__ import annotations
 
