@@ -1,11 +1,13 @@
-"""Follow-up questions: "它的审批时间呢？", "还有呢？", "第二项具体怎么做？" mean nothing
-without the turn before.
+"""Follow-up questions: "它的审批时间呢？", "还有呢？", "第二项具体怎么做？", "那广东呢？" mean
+nothing without the turn before.
 
 A follow-up is rewritten before retrieval by putting the previous (already resolved)
 question in front of it; "还有呢" ("what else?") repeats the previous question and
 skips the passages already cited. One that points at a numbered item of the previous
 answer ("其中第二项……", "第三个呢？", "the second one") is searched with the sentence that
-item quoted, and that item's passage answers first (``Resolution.pinned``). Only the
+item quoted, and that item's passage answers first (``Resolution.pinned``). One that names
+only a place or a year ("那广东呢？", "2025年呢？", "What about Zhejiang?") is the previous
+question asked of it (``_another``). Only the
 retrieval text changes: the user sees their own words, and the answer shows what it
 understood (``resolved_question``).
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from chinese.clean import fold_for_matching
 
 from .question import NUMERALS, ORDINALS_EN, number_of
 
@@ -29,6 +33,11 @@ _POINTS_BACK = re.compile(
     r"|^(?:what|how|when|why|where|who)\s+(?:did|does|do|is|are|was|were|has|have|will)\s+"
     r"(?P<en>it|they|this|these|those)\b(?!\s+(?:reports?|documents?|papers?|articles?)\b)(?P<en_rest>.*)$",
     re.I | re.S)
+# "那广东呢？", "2025年的呢？", "What about Zhejiang?": once the place or year is taken out, only
+# these are left of a question that asks the previous one again of another report.
+_ANOTHER_ZH = re.compile(r"那么|那麼|那|还有|還有|换成|換成|又|呢|的|怎么样|怎麼樣|如何|是多少|年|[\W_]")
+_ANOTHER_EN = {"what", "about", "how", "and", "in", "for", "the", "of", "then", "province", "city"}
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 MAX_FOLLOW_UP_CHARS = 16
 MAX_ENGLISH_FOLLOW_UP_CHARS = 60
 
@@ -92,7 +101,9 @@ class Resolution:
     within: str = ""            # "还有呢" after a part's outline: more from that part
 
 
-def resolve(question: str, history: list[Turn]) -> Resolution:
+def resolve(question: str, history: list[Turn], places_named=None) -> Resolution:
+    """``places_named(text)``: the places a text names (``Scoper.places_named``), for a
+    follow-up that asks the same of another place."""
     if not history:
         return Resolution(question, set(), False)
     previous = history[-1]
@@ -105,9 +116,55 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     item = _item(stripped, history)
     if item is not None:
         return item
+    another = _another(stripped, previous, places_named) if places_named else None
+    if another is not None:
+        return another
     if len(stripped) <= MAX_FOLLOW_UP_CHARS and _REFERS_BACK.search(stripped):
         return Resolution(f"{previous.resolved} {stripped}", set(), True)
     return Resolution(question, set(), False)
+
+
+def _another(question: str, previous: Turn, places_named) -> Resolution | None:
+    """"那广东呢？", "2025年呢？", "What about Zhejiang?" after a question about another place
+    or year: the previous question, its place (or year) replaced by the one now named, or
+    given it when it named none. None when the question says more than a place and a year."""
+    english = question.isascii()
+    if len(question) > (MAX_ENGLISH_FOLLOW_UP_CHARS if english else MAX_FOLLOW_UP_CHARS):
+        return None
+    folded = fold_for_matching(question)
+    places, years = places_named(question), list(_YEAR.finditer(folded))
+    if not places and not years:
+        return None
+    rest = folded
+    for a, b in [(p.start, p.end) for p in places] + [m.span() for m in years]:
+        rest = rest[:a] + " " * (b - a) + rest[b:]
+    said_more = (set(re.findall(r"[a-z]+", rest)) - _ANOTHER_EN if english else _ANOTHER_ZH.sub("", rest))
+    if said_more:
+        return None
+    text = previous.resolved
+    if places:
+        text = _with_place(text, places[0], places_named(text))
+    if years:
+        text = _with_year(text, years[0].group(0))
+    return Resolution(text, set(), True)
+
+
+def _with_place(text: str, place, named: list) -> str:
+    """The question about ``place`` instead of the places it ``named`` (or about it, too)."""
+    english = text.isascii()
+    name = place.english if english and place.english else place.full
+    if not named:
+        return f"{text.rstrip('?？ ')} in {name}?" if english else name + text
+    for p in reversed(named):
+        text = text[:p.start] + name + text[p.end:]
+    return text
+
+
+def _with_year(text: str, year: str) -> str:
+    m = _YEAR.search(text)
+    if m:
+        return text[:m.start()] + year + text[m.end():]
+    return f"{text.rstrip('?？ ')} in {year}?" if text.isascii() else f"{year}年{text}"
 
 
 def _item(question: str, history: list[Turn]) -> Resolution | None:

@@ -48,6 +48,15 @@ class Filter:
         return cls(list(doc_ids or []), dict(where or {})) if (doc_ids or where) else None
 
 
+@dataclass(frozen=True)
+class Place:
+    """A place a text names: where (a span of the text), its full name, its English name."""
+    start: int
+    end: int
+    full: str
+    english: str = ""
+
+
 @dataclass
 class Scope:
     doc_ids: frozenset[str] | None = None        # None: the whole library
@@ -87,6 +96,26 @@ class Scoper:
             self._records = (generation, {d.doc_id: d.record for d in documents},
                              {d.doc_id: (is_traditional(d.text[:config.SCRIPT_SAMPLE]), d.chunk_count) for d in documents})
         return self._records
+
+    def places_named(self, text: str) -> list[Place]:
+        """The places a text names, in order, longest name first where two overlap: those
+        the library's reports are about and the 34 provincial-level ones (ingest.config)."""
+        folded = fold_for_matching(text)
+        found: list[Place] = []
+        for alias, full, english in self._place_names():
+            pattern = rf"\b{re.escape(alias)}\b" if alias.isascii() else re.escape(alias)
+            for m in re.finditer(pattern, folded):
+                if not any(p.start < m.end() and m.start() < p.end for p in found):
+                    found.append(Place(m.start(), m.end(), full, english))
+        return sorted(found, key=lambda p: p.start)
+
+    def _place_names(self) -> list[tuple[str, str, str]]:
+        """(how a text may name it, folded; its full name; its English name or ""), longest first."""
+        english = {full: name for _, full, name in ingest_config.PROVINCES}
+        places = {p for r in self.records().values() for p in r.get("places") or [r.get("place")] if p}
+        places |= set(english)
+        names = {(a, p, english.get(p, "")) for p in places for a in aliases(p)}
+        return sorted(names, key=lambda n: -len(n[0]))
 
     def run(self, question: Question, chosen: Filter | None = None) -> Scope:
         records = self.records()

@@ -152,7 +152,7 @@ class Retriever:
         """``scope``: the reports the asker chose (None: the question's own scope, or all)."""
         started = time.perf_counter()
         timing: dict = {}
-        resolution = resolve(question, history or [])
+        resolution = resolve(question, history or [], self.scoper.places_named)
         parsed = self.prepare(resolution.text)
         shown = parse_question(question) if resolution.rewritten else parsed
         scoped = self.scoper.run(parsed, scope)

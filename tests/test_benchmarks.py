@@ -93,3 +93,13 @@ def test_stability_counts_outcomes_that_changed_and_right_answers_lost():
     after = [row(1, False, True), row(3, False, False), row(1, False, True), row(None, True, False)]
     assert compare(before, after) == {"questions": 4, "changed": 2, "right_to_wrong": 1, "wrong_to_right": 1,
                                       "right_before": 2, "right_after": 2}
+
+
+def test_library_follow_ups_pair_each_question_with_the_one_before_in_its_template():
+    from benchmarks.library.followups import follow_up, pairs
+
+    everything = pairs("all")
+    assert everything and all(a["qid"].split("-")[1] == b["qid"].split("-")[1] for a, b, _ in everything)
+    assert all(a["report"] != b["report"] and a["kind"] == b["kind"] for a, b, _ in everything)
+    assert len(pairs("dev")) + len(pairs("report")) == len(everything)
+    assert follow_up("浙江省", english=False) == "那浙江呢？" and follow_up("浙江省", english=True) == "What about Zhejiang?"

@@ -130,6 +130,22 @@ def test_a_question_about_the_district_is_searched_in_the_district_reports(libra
     assert {h.chunk.doc_id for h in retriever.ask("新建了多少公里道路？").hits} != {"qingshan"}
 
 
+def test_a_follow_up_naming_another_place_asks_the_same_of_its_report(library):
+    """"那兴和县呢？" after a question about 云海市: the same question, of 兴和县's report."""
+    from retriever.conversation import Turn
+
+    retriever = retriever_for(library[1])
+    first_question = "云海市地区生产总值增长多少？"
+    first = retriever.ask(first_question)
+    assert "6.1%" in first.answer
+    for follow_up in ("那兴和县呢？", "兴和呢？"):
+        answer = retriever.ask(follow_up, history=[Turn.after(first_question, first)])
+        assert answer.resolved_question == "兴和县地区生产总值增长多少？", follow_up
+        assert {h.chunk.doc_id for h in answer.hits} == {"xinghe"} and "7.2%" in answer.answer
+    said_more = retriever.ask("那兴和县的森林覆盖率呢？", history=[Turn.after(first_question, first)])
+    assert said_more.resolved_question != "兴和县地区生产总值增长多少？"
+
+
 class QueryRecorder(FakeEmbedder):
     """The fake embedder, keeping the questions it was given."""
 

@@ -82,6 +82,31 @@ def test_follow_up_uses_the_conversation(retriever):
     assert more.rewritten and more.exclude == set(history[0].cited)
 
 
+def test_a_follow_up_naming_only_a_place_or_a_year_swaps_it():
+    """The previous question, its place or year replaced (or added), in its own language."""
+    from retriever.scope import Place
+
+    names = {"江苏省": ("江苏省", "Jiangsu"), "jiangsu": ("江苏省", "Jiangsu"), "浙江": ("浙江省", "Zhejiang"),
+             "zhejiang": ("浙江省", "Zhejiang"), "广东": ("广东省", "Guangdong")}
+
+    def places_named(text):
+        folded = fold_for_matching(text)
+        return sorted((Place(m.start(), m.end(), *names[n]) for n in names for m in re.finditer(n, folded)),
+                      key=lambda p: p.start)
+
+    def asked(question, before):
+        resolution = resolve(question, [Turn(before, before)], places_named)
+        return resolution.text if resolution.rewritten else None
+
+    assert asked("那浙江呢？", "江苏省2026年地区生产总值增长目标是多少？") == "浙江省2026年地区生产总值增长目标是多少？"
+    assert asked("What about Zhejiang?", "What is Jiangsu's GDP target for 2026?") == "What is Zhejiang's GDP target for 2026?"
+    assert asked("广东呢？", "2026年城镇新增就业的目标是多少？") == "广东省2026年城镇新增就业的目标是多少？"
+    assert asked("And Zhejiang?", "What is the GDP target?") == "What is the GDP target in Zhejiang?"
+    assert asked("那2025年的呢？", "江苏省2026年地区生产总值是多少？") == "江苏省2025年地区生产总值是多少？"
+    assert asked("那浙江的就业目标呢？", "江苏省2026年地区生产总值是多少？") != "浙江省2026年地区生产总值是多少？"
+    assert asked("浙江呢？", "江苏省的目标是多少？") == "浙江省的目标是多少？"
+
+
 def test_a_follow_up_naming_an_item_of_the_answer(retriever):
     """"其中第二项具体怎么做？" after an outline answers from item two's passage, with what
     follows the sentence already shown; "第一项……" then still means the outline's first

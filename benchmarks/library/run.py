@@ -29,9 +29,10 @@ def load(part: str) -> list[dict]:
     return [r for r in rows if part == "all" or library_part(r["qid"], r["question"]) == part]
 
 
-def score(retriever, question: dict) -> dict:
+def score(retriever, question: dict, asked: str = "", history=None) -> dict:
+    """``asked``: the words asked instead (a follow-up), after ``history``."""
     started = time.perf_counter()
-    answer = retriever.ask(question["question"], k=5)
+    answer = retriever.ask(asked or question["question"], k=5, history=history)
     latency = (time.perf_counter() - started) * 1000
     place = question["report"]
     in_report = [place and place in h.chunk.report for h in answer.hits]
@@ -47,7 +48,8 @@ def score(retriever, question: dict) -> dict:
                        and cited and place in cited[0].report)
     return {"qid": question["qid"], "kind": question["kind"], "answerable": question["answerable"], "rank": rank,
             "abstained": answer.abstained, "correct": correct, "latency_ms": latency,
-            "question": question["question"], "answer": answer.answer[:300]}
+            "question": asked or question["question"], "resolved": answer.resolved_question,
+            "answer": answer.answer[:300]}
 
 
 def summary(rows: list[dict]) -> dict:
