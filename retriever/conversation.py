@@ -119,6 +119,8 @@ def resolve(question: str, history: list[Turn], places_named=None) -> Resolution
     another = _another(stripped, previous, places_named) if places_named else None
     if another is not None:
         return another
+    if places_named and _names_a_new_place(stripped, previous, places_named):
+        return Resolution(question, set(), False)      # 那浙江的就业目标呢？ after Jiangsu: a question of its own
     if len(stripped) <= MAX_FOLLOW_UP_CHARS and _REFERS_BACK.search(stripped):
         return Resolution(f"{previous.resolved} {stripped}", set(), True)
     return Resolution(question, set(), False)
@@ -147,6 +149,13 @@ def _another(question: str, previous: Turn, places_named) -> Resolution | None:
     if years:
         text = _with_year(text, years[0].group(0))
     return Resolution(text, set(), True)
+
+
+def _names_a_new_place(question: str, previous: Turn, places_named) -> bool:
+    """The question names a place the previous one did not: put in front of it, the
+    previous question would name both, and be asked of the wrong report."""
+    before = {p.full for p in places_named(previous.resolved)}
+    return any(p.full not in before for p in places_named(question))
 
 
 def _with_place(text: str, place, named: list) -> str:
