@@ -101,12 +101,22 @@ class Scoper:
         """The places a text names, in order, longest name first where two overlap: those
         the library's reports are about and the 34 provincial-level ones (ingest.config)."""
         folded = fold_for_matching(text)
+        names = self._place_names()
         found: list[Place] = []
-        for alias, full, english in self._place_names():
+        for alias, full, english in names:
             pattern = rf"\b{re.escape(alias)}\b" if alias.isascii() else re.escape(alias)
             for m in re.finditer(pattern, folded):
                 if not any(p.start < m.end() and m.start() < p.end for p in found):
                     found.append(Place(m.start(), m.end(), full, english))
+        if text.isascii():                   # Huangpu -> 黄埔 (CC-CEDICT's readings of the name)
+            from chinese.bilingual import proper_names
+
+            chinese = {alias: full for alias, full, _ in names if not alias.isascii()}
+            for name, forms in proper_names(text):
+                full = next((chinese[f] for f in forms if f in chinese), "")
+                m = re.search(rf"\b{re.escape(name.lower())}\b", folded) if full else None
+                if m and not any(p.start < m.end() and m.start() < p.end for p in found):
+                    found.append(Place(m.start(), m.end(), full, name))
         return sorted(found, key=lambda p: p.start)
 
     def _place_names(self) -> list[tuple[str, str, str]]:

@@ -138,7 +138,7 @@ def test_a_follow_up_naming_another_place_asks_the_same_of_its_report(library):
     first_question = "云海市地区生产总值增长多少？"
     first = retriever.ask(first_question)
     assert "6.1%" in first.answer
-    for follow_up in ("那兴和县呢？", "兴和呢？"):
+    for follow_up in ("那兴和县呢？", "兴和呢？", "What about Xinghe?"):
         answer = retriever.ask(follow_up, history=[Turn.after(first_question, first)])
         assert answer.resolved_question == "兴和县地区生产总值增长多少？", follow_up
         assert {h.chunk.doc_id for h in answer.hits} == {"xinghe"} and "7.2%" in answer.answer
