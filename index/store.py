@@ -351,13 +351,12 @@ class IndexStore(RowReader):
         Each term is quoted, so nothing in a question can act as FTS5 syntax."""
         if not terms:
             return []
-        if within is not None:
+        if within is not None and len(set(within)) < self._rows("SELECT count(*) FROM documents").fetchone()[0]:
             return bm25(terms, self._chunk_tokens(within), limit)
+        # The whole library (a scope of every report is too): FTS5's statistics are the scope's.
         query = " OR ".join(fts_phrase(t) for t in terms)
-        join, where, args = _within_sql(within)
-        rows = self._conn().execute(
-            f"SELECT chunk_terms.rowid, -bm25(chunk_terms) FROM chunk_terms{join} WHERE chunk_terms MATCH ?{where}"
-            " ORDER BY bm25(chunk_terms) LIMIT ?", (query, *args, limit))
+        rows = self._conn().execute("SELECT rowid, -bm25(chunk_terms) FROM chunk_terms WHERE chunk_terms MATCH ?"
+                                    " ORDER BY bm25(chunk_terms) LIMIT ?", (query, limit))
         return [(int(r[0]), float(r[1])) for r in rows]
 
     def term_document_frequency(self, terms: list[str], within: Within = None) -> dict[str, int]:

@@ -84,6 +84,10 @@ def test_a_scoped_keyword_search_scores_with_the_scopes_statistics(library):
     assert [s for _, s in after] == pytest.approx([s for _, s in before])
     moved = dict(store.keyword_search(terms, 10))       # the library's own statistics did move
     assert any(moved.get(i) != pytest.approx(s) for i, s in unscoped)
+    everything = [d.doc_id for d in store.documents()]
+    whole, library = store.keyword_search(terms, 10, within=everything), store.keyword_search(terms, 10)
+    assert [i for i, _ in whole] == [i for i, _ in library]
+    assert [s for _, s in whole] == pytest.approx([s for _, s in library])
 
 
 def test_vector_search_finds_the_passage_and_keeps_to_the_scope(library):
