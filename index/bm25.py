@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 
@@ -34,7 +35,9 @@ class ChunkTokens:
 
     @classmethod
     def of(cls, chunk_id: int, terms: str) -> "ChunkTokens":
-        words = tuple(tokens(terms))
+        # Interned: a library's chunks share their words (the 30-report library's tokens,
+        # cached: 77 MiB as separate strings, 27 MiB interned).
+        words = tuple(sys.intern(w) for w in tokens(terms))
         return cls(chunk_id, words, Counter(words))
 
     def count(self, phrase: list[str]) -> int:
