@@ -250,6 +250,12 @@ def synonyms(chinese_word: str, max_sharing: int = 4) -> set[str]:
     return out
 
 
+def spelled_out(abbreviation: str) -> list[str]:
+    """The Chinese headwords CC-CEDICT gives an abbreviation for, in brackets: GDP ->
+    国内生产总值, 生产总值 ("gross domestic product (GDP)"). [] if none."""
+    return list(_lexicon().abbreviations.get(abbreviation.lower(), []))
+
+
 def is_common_word(chinese_word: str) -> bool:
     """Whether CC-CEDICT reads the word, at least once, as something other than a proper
     name: jieba tags 外国 ("foreign country") and 惠及 ("to benefit") as names."""

@@ -31,7 +31,7 @@ from chinese.clean import fold_for_matching
 
 from .figures import counted_words, giving_figure
 from .focus import counted_phrase, figure_for, focus_words, glossed_stems, missing_in
-from .question import Question, without_speech
+from .question import Question, is_abbreviation, without_speech
 from .records import Hit
 from .search import idf
 
@@ -77,7 +77,7 @@ def unknown_entities(question: Question, corpus_text: str,
     if question.language == "en":
         return quoted + _unknown_in_english(question.text, corpus_text,
                                             english_names(question, corpus_text) if names is None else names)
-    from chinese.bilingual import is_common_word
+    from chinese.bilingual import is_common_word, spelled_out
     from chinese.script import with_digits
     from chinese.tokenize import tagged
 
@@ -87,11 +87,13 @@ def unknown_entities(question: Question, corpus_text: str,
         if len(word) < 2:
             continue
         is_entity = flag in _ENTITY_FLAGS and re.search(r"[\u4e00-\u9fff]", word)
-        is_acronym = flag == "eng" and re.fullmatch(r"[a-z]{2,6}", word) and word.upper() in question.text
+        is_acronym = flag == "eng" and is_abbreviation(word, question.text)
         is_year = re.fullmatch(r"(19|20)\d\d", word)
         if (is_entity or is_acronym or is_year) and word not in corpus_text:
             if is_entity and (is_common_word(word) or with_digits(word) in corpus_text):
                 continue                  # jieba tags 外国 "foreign country" as a place; 五百强 is 500强
+            if is_acronym and any(form in corpus_text for form in spelled_out(word)):
+                continue                  # GDP: the reports write 生产总值
             out.append(word)
     return quoted + [w for w in out if not any(w in q for q in quoted)]
 

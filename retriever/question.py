@@ -160,6 +160,11 @@ def detect_language(text: str) -> str:
     return "zh-Hant" if is_traditional(text) else "zh-Hans"
 
 
+def is_abbreviation(word: str, text: str) -> bool:
+    """A keyword of 2-6 Latin letters the question writes in capitals (GDP, not "plan")."""
+    return bool(re.fullmatch(r"[a-z]{2,6}", word.lower())) and word.upper() in text
+
+
 def wanted_answer(folded: str) -> str | None:
     for kind, pattern in _WANTS:
         if pattern.search(folded):

@@ -14,7 +14,7 @@ import re
 import time
 from pathlib import Path
 
-from chinese.bilingual import chinese_candidates
+from chinese.bilingual import chinese_candidates, spelled_out
 from chinese.clean import fold_for_matching
 from chinese.script import to_simplified, to_traditional, with_digits
 from chinese.tokenize import person_names, query_terms
@@ -29,7 +29,7 @@ from .bridge import look_up
 from .conversation import Dangling, Turn, dangling, resolve
 from .gate import Decision, LearnedGate
 from .outline import Outline, key_of, part_of
-from .question import MAX_QUESTION_CHARS, Question, parse_question, topic_words
+from .question import MAX_QUESTION_CHARS, Question, is_abbreviation, parse_question, topic_words
 from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
 from .config import READ_PASSAGES, THIS_YEAR
@@ -225,7 +225,7 @@ class Retriever:
         question = parse_question(text)
         if question.language == "en":
             return self._bridged(question)
-        question.terms = self._with_digits_the_index_has(question.terms)
+        question.terms = self._spelled_out(self._with_digits_the_index_has(question.terms), question.text)
         return question
 
     def _bridged(self, question: Question, within=None) -> Question:
@@ -262,6 +262,19 @@ class Retriever:
             digits = query_terms(written) if written and "/" not in written else []
             found = digits and all(self.store.term_document_frequency(digits).values())
             out += digits if found else [term]
+        return list(dict.fromkeys(out))
+
+    def _spelled_out(self, terms: list[str], text: str) -> list[str]:
+        """An abbreviation written in capitals in a Chinese question (GDP) is searched as its
+        CC-CEDICT headwords (生产总值) when the library writes those more often than it
+        (Chinese reports write GDP out; a keyword most of them lack would lower the
+        question's coverage in them); kept when the library uses it as written (a name: AM)."""
+        out = []
+        for term in terms:
+            forms = spelled_out(term) if is_abbreviation(term, text) else []
+            counts = self.store.term_document_frequency([term, *forms]) if forms else {}
+            held = [f for f in forms if counts[f]]
+            out += held if held and sum(counts[f] for f in held) >= counts[term] else [term]
         return list(dict.fromkeys(out))
 
     def search(self, question: Question, k: int = 10, exclude=frozenset(), timing: dict | None = None,

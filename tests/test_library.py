@@ -148,6 +148,18 @@ def test_a_follow_up_naming_another_place_asks_the_same_of_its_report(library):
     assert {h.chunk.doc_id for h in said_more.hits} == {"xinghe"}
 
 
+def test_gdp_in_a_chinese_question_is_searched_as_the_reports_write_it(library):
+    """GDP, written in a Chinese question, is 地区生产总值 in the reports (CC-CEDICT's
+    bracketed abbreviation): searched as 生产总值, and not a name the reports never mention."""
+    retriever = retriever_for(library[1])
+    question = "云海市GDP增长多少？"
+    assert "生产总值" in retriever.prepare(question).terms and "gdp" not in retriever.prepare(question).terms
+    answer = retriever.ask(question)
+    assert "6.1%" in answer.answer and answer.relevance.unknown == []
+    unknown = retriever.ask("云海市XYZ增长多少？")          # no dictionary entry: as written, never mentioned
+    assert "xyz" in retriever.prepare("云海市XYZ增长多少？").terms and unknown.relevance.unknown == ["xyz"]
+
+
 class QueryRecorder(FakeEmbedder):
     """The fake embedder, keeping the questions it was given."""
 

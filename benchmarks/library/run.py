@@ -1,12 +1,13 @@
 """The library question set asked of the 30-report library (README, "Measurements").
 
-    python -m benchmarks.library.run [--part report|dev|all] [--data-dir DIR] [--ingest] [--json]
+    python -m benchmarks.library.run [--part report|dev|all] [--data-dir DIR] [--ingest] [--json] [--gdp]
 
 The library: the shipped report and ../shared/reports/provinces-2026 (``--ingest`` builds
 it in DIR, default benchmarks/runs/library). Per part: right report's passage first / in
 the top 3, answer accuracy (the figure, from the right report), unanswerable declined,
 answerable declined, whole-answer latency. "Several" questions (naming no report) are
-right when the answer gives several reports' figures, each report named.
+right when the answer gives several reports' figures, each report named. ``--gdp``: only the
+Chinese questions about 地区生产总值, asked with "GDP" instead, as users often write it.
 """
 from __future__ import annotations
 
@@ -72,6 +73,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ingest", action="store_true", help="(re)build the library index first, and time it")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rows", type=Path, help="write each question's outcome here (JSONL)")
+    parser.add_argument("--gdp", action="store_true",
+                        help="only the Chinese questions about 地区生产总值, asked as users often write it: GDP")
     args = parser.parse_args(argv)
     if args.ingest:
         from embedding.model import Embedder
@@ -88,7 +91,11 @@ def main(argv=None) -> int:
     retriever.warm_up()
     retriever.ask("预热")
     by_kind: dict[str, list] = {}
-    rows = [score(retriever, q) for q in load(args.part)]
+    questions = load(args.part)
+    if args.gdp:
+        questions = [dict(q, question=q["question"].replace("地区生产总值", "GDP").replace("地區生產總值", "GDP"))
+                     for q in questions if "地区生产总值" in q["question"] or "地區生產總值" in q["question"]]
+    rows = [score(retriever, q) for q in questions]
     for r in rows:
         by_kind.setdefault(r["kind"], []).append(r)
     result = {"part": args.part, **summary(rows), "by_kind": {k: summary(v) for k, v in sorted(by_kind.items())}}
