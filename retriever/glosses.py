@@ -40,7 +40,9 @@ class GlossIndex:
         stems = english_stems(english)
         if not stems:
             return []
-        if within is not None:
+        # A scope of every document is the whole table: FTS5's statistics are the scope's
+        # (as ``IndexStore.keyword_search``), and no document's stems need caching.
+        if within is not None and len(set(within)) < self.store.info().documents:
             return bm25(stems, self._glossed_chunks(within), limit)
         query = " OR ".join(fts_phrase(s) for s in stems)
         with self._lock:

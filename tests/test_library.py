@@ -377,6 +377,24 @@ def test_a_question_naming_its_reports_year_finds_that_years_targets(tmp_path):
     assert retriever._asks_of_this_year(retriever.prepare("2030年全市地区生产总值增长多少？"), None) is False
 
 
+def test_the_gloss_search_within_a_report_scores_with_its_statistics(library, tmp_path):
+    """A report's glossed passages rank the same inside the library as alone; a scope of
+    every report is the library's own search."""
+    folder, data = library
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(folder / "xinghe.txt", alone)
+    Ingestor(tmp_path / "alone-data", FakeEmbedder()).ingest_paths([alone])
+    glosses = retriever_for(data).searcher.glosses
+    by_itself = retriever_for(tmp_path / "alone-data").searcher.glosses.search("rural roads forest", 10)
+    inside = glosses.search("rural roads forest", 10, within=["xinghe"])
+    texts = {c.id: c.text for c in retriever_for(data).store.chunks_of("xinghe")}
+    alone_texts = {c.id: c.text for c in retriever_for(tmp_path / "alone-data").store.chunks_of("xinghe")}
+    assert by_itself and [texts[i] for i, _ in inside] == [alone_texts[i] for i, _ in by_itself]
+    assert [s for _, s in inside] == pytest.approx([s for _, s in by_itself])
+    assert glosses.search("rural roads forest", 10, within=["xinghe", "yunhai"]) == glosses.search("rural roads forest", 10)
+
+
 def test_an_english_phrases_senses_are_those_its_evidence_reports_use_together():
     """CC-CEDICT gives "model" 模型, 塑造, 示范; the senses kept are those found with the other
     phrases' words, and when the answer is read from some reports, in those reports' passages:
