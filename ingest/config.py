@@ -7,8 +7,9 @@ from __future__ import annotations
 # The version of the cleaning and chunking rules. An index written under another (or none:
 # before 2026-12-07's end-matter rule) is rebuilt by its next ingest, so a report whose file
 # did not change does not keep chunks the current rules would not make. Raise it with any
-# change to what becomes text or how it is cut.
-CLEANING_VERSION = "3"
+# change to what becomes text or how it is cut, or to what the record reads from the front
+# matter (4: the delivery line, the speaker's line and the meeting).
+CLEANING_VERSION = "4"
 
 # --- front matter (ingest/metadata.py) ------------------------------------------------------
 # Reports open with a salutation to the congress; what precedes it is the report's front

@@ -33,8 +33,10 @@ _DELIVERED = re.compile(r"(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|省|市|区|县|旗|盟)")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)年")
 _SPEAKER = re.compile(r"(?:省长|市长|区长|县长|主席|总理|行政长官)\s*([\u4e00-\u9fff·]{2,8})$")
+# A name standing alone on the line after the delivery line (湖南: "毛伟明", no title).
+_BARE_NAME = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff·]{1,7}")
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
-FIELDS = ("title", "place", "level", "year", "date", "kind")
+FIELDS = ("title", "place", "level", "year", "date", "kind", "speaker", "meeting")
 
 
 def is_debris(text: str) -> bool:
@@ -93,7 +95,7 @@ def read_metadata(front: list[str], title: str, file_name: str, opening: str = "
     year = _YEAR_IN_TITLE.search(simple) or _YEAR_IN_TITLE.search(to_simplified(file_name))
     year = year.group(1) if year else date[:4]
     kind = next((k for k in config.REPORT_KINDS if k in simple.replace("人民政府", "政府")), "")
-    speaker = next((m.group(1) for x in lines if (m := _SPEAKER.search(x.replace(" ", "")))), "")
+    speaker, speaker_line = _speaker(lines, delivered)
     if not (kind or date):
         # Not a report (no kind in its title, no delivery line): a pre-split corpus's article
         # titled 劲松站 (北京市) is not Beijing's report. Its place and year are not read, so
@@ -101,7 +103,32 @@ def read_metadata(front: list[str], title: str, file_name: str, opening: str = "
         places, year = [], ""
     return {"title": title, "place": places[0] if places else "", "places": places,
             "level": level_of(places[0]) if places else "", "year": year, "date": date,
-            "kind": kind, "speaker": speaker}
+            "kind": kind, "speaker": speaker, "meeting": delivered.group(4) if delivered else "",
+            # The front matter's own lines, which answer "who delivered it, when, where" with a
+            # citation (retriever/record.py): they are not in the searched text.
+            "delivered": _line_of(delivered) if delivered else "", "speaker_line": speaker_line}
+
+
+def _speaker(lines: list[str], delivered: re.Match | None) -> tuple[str, str]:
+    """The speaker's name and the line naming them: "上海市市长 龚 正" (a title before the
+    name), else a name alone on the line after the delivery line."""
+    after = []
+    if delivered:                 # what follows the delivery line, on its line (joined) or the next
+        rest = delivered.string[delivered.end():].strip("—―-（）()　 ")
+        after = [rest] * bool(rest) + [x.strip() for x in lines[lines.index(delivered.string) + 1:]]
+        lines = [x for x in lines if x != delivered.string] + after[:1]
+    for line in lines:
+        if m := _SPEAKER.search(line.replace(" ", "").replace("\u3000", "")):
+            return m.group(1), line.strip()
+    if after and _BARE_NAME.fullmatch(name := re.sub(r"\s", "", after[0])) and "报告" not in name:
+        return name, after[0]
+    return "", ""
+
+
+def _line_of(delivered: re.Match) -> str:
+    """The delivery line as the report prints it, without its dash or brackets, up to
+    会议上 (a speaker's name joined after it is the speaker's line)."""
+    return delivered.string[:delivered.end()].strip("—―-（）()　 ")
 
 
 def places_in(text: str) -> list[str]:
@@ -145,6 +172,12 @@ def aliases(place: str) -> list[str]:
     if len(short) >= 2 and short != place:
         out.append(short)
     return out
+
+
+def delivery_date(line: str) -> str:
+    """The date a delivery line gives ("2026年1月28日在……上" -> 2026-01-28), or ""."""
+    found = _DELIVERED.search(to_simplified(line))
+    return _date(found) if found else ""
 
 
 def _date(m: re.Match) -> str:

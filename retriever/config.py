@@ -60,3 +60,40 @@ SCRIPT_SAMPLE = 3000        # characters of a document read to tell its script (
 # reports and the 5 autonomous regions' together was worse (0.729, 27).
 DISTRICT_WORDS = re.compile(r"区里|本区|全区|区内|区委|区政府|区级"
                             r"|\bthe (?:district|zone)\b|\bdistrict's\b|\bzone's\b")
+
+# --- questions about a report itself (retriever/record.py) ------------------------------
+# Who delivered a report, when, at which meeting: its front matter says so, and the front
+# matter is the report's record, not searched text (ingest/metadata.py). Matched on the
+# folded question (Simplified, lower case). Written from how the 29 provincial reports'
+# front matter reads ("——2026年1月28日在……会议上", "省长 王予波") and how one asks about it;
+# checked against every question set we have (docs/log.md, twenty-eighth round): no content
+# question of ours, of the library set, of CMRC 2018 or of DRCD is taken for one. The date
+# and the meeting are asked of a report only when the question says 报告 / report: "习近平
+# 总书记在哪次会议上提出……" asks about content.
+# A role asked about with no report named (基金会现任董事会主席是谁？, "Who is the mayor of
+# Guangzhou?" with no report on it) is no question about a report's record; nor is one that
+# names a year none of the reports in scope is of (1986年的时候，上海市市长是谁？).
+NAMES_A_REPORT = re.compile(r"报告|\breport\b|\baddress\b")
+_REPORT = r"(?=.*(?:报告|\breport\b|\baddress\b))"
+_DELIVER = r"(?:作|做|宣读|发表|发布|提交)"
+ASKS_SPEAKER = re.compile(
+    r"(?:谁|哪位|何人)[^，。？?]{0,4}?" + _DELIVER + r"[^，。？?]{0,20}?报告"    # 谁作的……报告, 哪位领导作了……报告
+    r"|报告[^，。？?]{0,4}?(?:谁|哪位|何人)" + _DELIVER +                     # ……报告(分别)是谁做的
+    r"|报告人|作报告的(?:是|人)"
+    r"|(?:省长|市长|区长|县长|主席|总理|行政长官)是(?:谁|哪位)"                 # 浙江省的省长是谁？
+    r"|\bwho (?:delivered|gave|presented|made|read)\b|\bdelivered by whom\b"
+    r"|\bwho is the (?:governor|mayor|premier|chairman|chief executive)\b")
+ASKS_DATE = re.compile(
+    _REPORT + r".*(?:(?:哪天|哪一天|哪日|什么时候|何时|什么时间|什么日期|几月几[日号]|几号)" + _DELIVER
+    + r"(?:的|了)?(?:报告|[？?]|$)|报告的?日期"
+    r"|\bwhen (?:was|is|did)\b[^?]{0,60}\b(?:deliver(?:ed)?|give|given|present(?:ed)?|made|make|read)\b"
+    r"|\b(?:what|which) (?:date|day)\b|\bdate of\b)")
+ASKS_MEETING = re.compile(
+    _REPORT + r".*(?:(?:什么|哪次|哪个|哪一次|哪届)(?:会议|大会|会)"
+    r"|\b(?:at|in|to|before) (?:what|which) (?:meeting|session|congress)\b"
+    r"|\bwhich (?:meeting|session|congress)\b)")
+# A question about several reports' records (江苏、浙江、上海的报告分别是谁作的？) gets each
+# report's line, named, up to this many; more (the whole library, no report named) is asked
+# back which report is meant. The page shows three reports' answers side by side elsewhere
+# (READ_PASSAGES); five names a handful a person would list, not tuned.
+RECORD_SIDE_BY_SIDE = 5

@@ -23,7 +23,7 @@ from index import IndexError_, open_store
 from ingest.metadata import aliases
 from ingest.metadata import shown as shown_record
 
-from . import extract
+from . import extract, record
 from .abstain import measure
 from .bridge import look_up
 from .conversation import Dangling, Turn, dangling, resolve
@@ -32,7 +32,7 @@ from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, is_abbreviation, parse_question, topic_words
 from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
-from .config import READ_PASSAGES, THIS_YEAR
+from .config import NAMES_A_REPORT, READ_PASSAGES, RECORD_SIDE_BY_SIDE, THIS_YEAR
 from .router import Router
 from .scope import Filter, Scope, Scoper, without
 from .stored import StoredFirst
@@ -94,6 +94,11 @@ MESSAGES = {
         "zh-Hans": "库中有{}份报告，问题没有指明是哪一份。最接近的是：{}。请在问题中写明报告（如“{}讲了什么？”），或在“提问范围”中选择报告。",
         "zh-Hant": "庫中有{}份報告，問題沒有指明是哪一份。最接近的是：{}。請在問題中寫明報告（如「{}講了什麼？」），或在「提問範圍」中選擇報告。",
         "en": "The library holds {} reports and the question names none. The closest: {}. Name one in the question (e.g. \"What does {} say?\"), or choose reports in the scope selector.",
+    },
+    "which_record": {
+        "zh-Hans": "库中有{}份报告，问题没有指明是哪一份。请在问题中写明报告（如“{}”），或在“提问范围”中选择报告。",
+        "zh-Hant": "庫中有{}份報告，問題沒有指明是哪一份。請在問題中寫明報告（如「{}」），或在「提問範圍」中選擇報告。",
+        "en": "The library holds {} reports and the question names none. Name one in the question (e.g. {}), or choose reports in the scope selector.",
     },
     "refers_back": {
         "zh-Hans": "问题中的“{}”没有可指代的前文：这是本次对话的第一个问题。请写明所指的内容（如改革、政策或项目的名称）再问；下面是与问题最接近的段落。",
@@ -158,6 +163,11 @@ class Retriever:
         scoped = self.scoper.run(parsed, scope)
         if scoped.missing or scoped.doc_ids == frozenset():
             return self._out_of_scope(question, scoped, shown.language, started)
+        fields = record.asked_fields(parsed)
+        if fields:                           # 上海市政府工作报告是谁作的？: its record says
+            answer = self._from_records(question, parsed, fields, scoped, shown.language)
+            if answer is not None:
+                return self._finished(answer, question, resolution, shown, parsed, timing, started)
         if not history:
             pointed = dangling(question)
             if pointed is not None and not self._names_one_thing(pointed, scoped.doc_ids):
@@ -189,6 +199,10 @@ class Retriever:
                   else self.compose(searched, hits, k, **options))
         if scoped.unreported and not answer.abstained and not _speaks_of(answer, scoped.unreported):
             answer = self._unreported(answer, scoped.unreported, hits, k)
+        return self._finished(answer, question, resolution, shown, parsed, timing, started)
+
+    def _finished(self, answer: Answer, question: str, resolution, shown: Question, parsed: Question, timing: dict,
+                  started: float) -> Answer:
         answer.question = question
         # In the asker's script: an item follow-up carries a sentence quoted from the report.
         answer.resolved_question = _in_script(resolution.text, shown.language) if resolution.rewritten else None
@@ -317,6 +331,45 @@ class Retriever:
             return found.hits
         query = self._senses_within(found.query, within) if found.query.senses is not None else found.query
         return self.search(query, k=max(k, 10), exclude=found.exclude, timing=found.timing, within=within)
+
+    # ------------------------------------------------------------------ a report's record
+    def _from_records(self, question: str, parsed: Question, fields: list[str], scoped: Scope,
+                      language: str) -> Answer | None:
+        """Who delivered a report, when, at which meeting (``retriever/record.py``): the
+        record of each report in scope that holds it, each named when several; asked back
+        which report when more than ``RECORD_SIDE_BY_SIDE``. None when no report in scope
+        holds it (the question is then searched, as any other)."""
+        records = self.scoper.records()
+        if scoped.doc_ids is None and not NAMES_A_REPORT.search(parsed.folded):
+            return None
+        ids = records if scoped.doc_ids is None else scoped.doc_ids
+        held = sorted(d for d in ids if d in records and record.lines_for(records[d], fields)
+                      and record.of_the_years_asked(records[d], parsed))
+        if not held:
+            return None
+        if len(held) > RECORD_SIDE_BY_SIDE:
+            names = [_in_script(shown_record(records[d]), language) for d in held]
+            return Answer(question=question, abstained=True, language=language, route="record",
+                          answer=message("which_record", language).format(len(held), names[0]))
+        answers = [(shown_record(records[d]), self._record_answer(question, d, records[d], fields, language,
+                                                                  lead=len(held) == 1)) for d in held]
+        if len(answers) == 1:
+            return answers[0][1]
+        combined = _side_by_side(answers, language, heading="" if scoped.doc_ids is not None else None)
+        combined.route = "record"
+        return combined
+
+    def _record_answer(self, question: str, doc_id: str, rec: dict, fields: list[str], language: str,
+                       lead: bool) -> Answer:
+        used = record.lines_for(rec, fields)
+        name = shown_record(rec)
+        prefix = (message("en_prefix", "en") if language == "en" else "") + (
+            f"{_in_script(name, language)}：" if lead else "")
+        text = prefix + _in_script("；".join(used), language) + "[1]"
+        answer = Answer(question=question, answer=text, abstained=False, language=language, route="record")
+        answer.citations = [record.citation(1, doc_id, rec, used, name, language)]
+        answer.key_spans = record.key_spans(text, rec, fields)
+        return answer
 
     def _which_report(self, question: Question, found: list[dict], answering: list, language: str) -> Answer:
         """"What is the report about?" in a library of several: which report is meant is
@@ -518,16 +571,19 @@ def _speaks_of(answer: Answer, places: list[str]) -> bool:
     return any(a in quoted for p in places for a in aliases(p) if not a.isascii())
 
 
-def _side_by_side(answers: list[tuple[str, Answer]], language: str) -> Answer:
+def _side_by_side(answers: list[tuple[str, Answer]], language: str, heading: str | None = None) -> Answer:
     """One answer from several reports' answers: each report named, then its answer; the
-    [n] markers and citations renumbered in order."""
+    [n] markers and citations renumbered in order. ``heading``: the line before them
+    (None: that the question named no report and how to name one; "": none)."""
     first = answers[0][1]
     combined = Answer(question=first.question, answer="", abstained=False, language=language,
                       hits=[h for _, a in answers for h in a.hits], decision=first.decision,
                       relevance=first.relevance)
     example = answers[0][0].split(" · ")[0]
-    lines = [message("several_reports", language).format(len(answers), _in_script(example, language))]
-    position = len(lines[0]) + 1
+    if heading is None:
+        heading = message("several_reports", language).format(len(answers), _in_script(example, language))
+    lines = [heading] if heading else []
+    position = len(heading) + 1 if heading else 0
     for label, answer in answers:
         offset = len(combined.citations)
         used = [c for c in answer.citations if f"[{c.n}]" in answer.answer]

@@ -148,6 +148,73 @@ def test_a_follow_up_naming_another_place_asks_the_same_of_its_report(library):
     assert {h.chunk.doc_id for h in said_more.hits} == {"xinghe"}
 
 
+def test_who_when_and_where_a_report_was_delivered_is_quoted_from_its_front_matter(library):
+    """The front matter is the record, not searched text; a question about it is answered
+    from the record, citing the front matter's line (README, "How a question is answered")."""
+    retriever = retriever_for(library[1])
+    who = retriever.ask("云海市政府工作报告是谁作的？")
+    assert who.route == "record" and not who.abstained and "林清" in who.answer
+    cited = who.citations[0]
+    assert cited.chunk_id is None and cited.section == "题头" and cited.doc_id == "yunhai"
+    assert cited.sentences == ["市长　林清"] and "市长　林清" in cited.text
+    assert [who.answer[a:b] for a, b in who.key_spans] == ["林清"]
+    when = retriever.ask("云海市政府工作报告是哪天作的？")
+    assert "二〇三一年一月二十日" in when.answer and when.route == "record"
+    where = retriever.ask("雲海市政府工作報告是在什麼會議上作的？")      # answered in the asker's script
+    assert "雲海市第九屆人民代表大會第三次會議" in where.answer
+    assert "林清" in retriever.ask("云海市的市长是谁？").answer
+    # A report without that line: searched as any question (no made-up record).
+    assert retriever.ask("兴和县政府工作报告是谁作的？").route != "record"
+
+
+def test_a_record_question_naming_no_report_gets_each_or_is_asked_which(library, monkeypatch):
+    from retriever import service
+
+    retriever = retriever_for(library[1])
+    both = retriever.ask("政府工作报告是哪天作的？")
+    assert not both.abstained and "二〇三一年一月二十日" in both.answer and "2031年1月8日" in both.answer
+    assert [c.doc_id for c in both.citations] == ["xinghe", "yunhai"] and "[2]" in both.answer
+    monkeypatch.setattr(service, "RECORD_SIDE_BY_SIDE", 1)
+    which = retriever.ask("政府工作报告是哪天作的？")
+    assert which.abstained and which.route == "record" and "2份报告" in which.answer
+
+
+def test_a_content_question_is_not_answered_from_the_record(library):
+    retriever = retriever_for(library[1])
+    for question in ("1990年云海市的市长是谁？",          # a year no report in scope is of
+                     "市长是谁？",                          # a role, no report named
+                     "谁负责新建保障性住房？", "云海市新建保障性住房多少套？"):
+        assert retriever.ask(question).route != "record", question
+
+
+def test_a_speaker_the_user_set_is_quoted_from_the_record(library):
+    from ingest.__main__ import main
+
+    _, data = library
+    assert main(["--data-dir", str(data), "--set", "yunhai", "speaker=王五"]) == 0
+    answer = retriever_for(data).ask("云海市政府工作报告是谁作的？")
+    assert "王五" in answer.answer and "林清" not in answer.answer
+    assert answer.citations[0].sentences == ["报告人：王五"]
+
+
+def test_a_follow_up_asks_another_reports_record(library):
+    from retriever.conversation import Turn
+
+    retriever = retriever_for(library[1])
+    first_question = "云海市政府工作报告是哪天作的？"
+    first = retriever.ask(first_question)
+    answer = retriever.ask("那兴和县呢？", history=[Turn.after(first_question, first)])
+    assert answer.route == "record" and "2031年1月8日" in answer.answer and answer.citations[0].doc_id == "xinghe"
+
+
+def test_a_name_alone_after_the_delivery_line_is_the_speaker():
+    record = read_metadata(["2031年石门市政府工作报告", "——2031年1月9日在石门市第二届人民代表大会第一次会议上", "周  明"],
+                           "", "")
+    assert (record["speaker"], record["speaker_line"]) == ("周明", "周  明")
+    assert record["meeting"] == "石门市第二届人民代表大会第一次会议"
+    assert record["delivered"] == "2031年1月9日在石门市第二届人民代表大会第一次会议上"
+
+
 def test_gdp_in_a_chinese_question_is_searched_as_the_reports_write_it(library):
     """GDP, written in a Chinese question, is 地区生产总值 in the reports (CC-CEDICT's
     bracketed abbreviation): searched as 生产总值, and not a name the reports never mention."""

@@ -72,7 +72,7 @@ def _documents_table(state: AppState) -> list[list]:
         debris = f"拼音 {d.cleaning.get('pinyin_removed', 0)} 处已删除；乱码 {d.cleaning.get('mojibake_count', 0)} 处"
         r = d.record
         rows.append([d.doc_id, d.title, r.get("place", ""), r.get("year", ""), r.get("kind", ""), r.get("date", ""),
-                     d.file_name, d.chunk_count, d.chars, d.ingested_at, debris])
+                     r.get("speaker", ""), d.file_name, d.chunk_count, d.chars, d.ingested_at, debris])
     return rows
 
 
@@ -131,7 +131,7 @@ def build(state: AppState, feedback: FeedbackStore) -> gr.Blocks:
                     sources = gr.HTML('<div class="empty-sources">回答的来源段落会显示在这里。</div>',
                                       elem_id="sources")
         with gr.Tab("报告"):
-            docs = gr.Dataframe(headers=["文档ID", "标题", "地区", "年份", "类型", "日期", "文件", "块数", "字数",
+            docs = gr.Dataframe(headers=["文档ID", "标题", "地区", "年份", "类型", "日期", "报告人", "文件", "块数", "字数",
                                          "导入时间", "清理情况"],
                                 value=_documents_table(state), interactive=False, elem_id="docs", wrap=True)
             with gr.Row():
