@@ -109,8 +109,9 @@ def render_text(answer) -> str:
         lines.append("相关段落：" if answer.abstained else "来源：")
     for c in sources:
         where = " › ".join(p for p in (c.report or c.title, c.section) if p)
-        lines.append(f"[{c.n}] {where}（第{c.paragraph}段）")
-        lines.append(f"    {c.text}")
+        paragraph = f"（第{c.paragraph}段）" if c.chunk_id is not None else ""    # front matter: no paragraph
+        lines.append(f"[{c.n}] {where}{paragraph}")
+        lines.append("    " + c.text.replace("\n", "\n    "))
     return "\n".join(lines)
 
 

@@ -167,6 +167,14 @@ def test_who_when_and_where_a_report_was_delivered_is_quoted_from_its_front_matt
     assert retriever.ask("兴和县政府工作报告是谁作的？").route != "record"
 
 
+def test_the_page_shows_the_front_matter_as_the_source(library):
+    from ui.render import sources_html
+
+    answer = retriever_for(library[1]).ask("云海市政府工作报告是谁作的？")
+    card = sources_html(answer)
+    assert "题头" in card and "第0段" not in card and '<mark class="support">市长　林清</mark>' in card
+
+
 def test_a_record_question_naming_no_report_gets_each_or_is_asked_which(library, monkeypatch):
     from retriever import service
 

@@ -86,6 +86,8 @@ def _context(state: AppState, answer) -> dict[int, dict]:
     store = state.retriever.store
     out = {}
     for c in (answer.citations or answer.related):
+        if c.chunk_id is None:           # a report's front matter: no paragraph around it
+            continue
         chunks = store.chunks_of(c.doc_id)
         by_paragraph: dict[int, list[str]] = {}
         for ch in chunks:

@@ -75,10 +75,12 @@ def sources_html(answer, context: dict[int, dict] | None = None, simplified: boo
                      f'<p class="ctx">{text(_script(ctx["after"], simplified))}</p>' if ctx.get("after") else ""]
             extra = f'<details><summary>展开整段及上下文</summary>{"".join(parts)}</details>'
         used = " used" if c.sentences else ""
+        # A report's front matter (its record, no chunk) has no paragraph number.
+        paragraph = f'<span class="source-para">第{c.paragraph}段</span>' if c.chunk_id is not None else ""
         cards.append(
             f'<div class="source-card{used}" id="source-{c.n}">'
             f'<div class="source-head"><span class="source-n">[{c.n}]</span> {text(_script(where, simplified))}'
-            f'<span class="source-para">第{c.paragraph}段</span></div>'
+            f'{paragraph}</div>'
             f'<div class="source-text">{passage}</div>{extra}</div>')
     return "".join(cards)
 
