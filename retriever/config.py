@@ -92,8 +92,9 @@ ASKS_MEETING = re.compile(
     _REPORT + r".*(?:(?:什么|哪次|哪个|哪一次|哪届)(?:会议|大会|会)"
     r"|\b(?:at|in|to|before) (?:what|which) (?:meeting|session|congress)\b"
     r"|\bwhich (?:meeting|session|congress)\b)")
-# A question about several reports' records (江苏、浙江、上海的报告分别是谁作的？) gets each
-# report's line, named, up to this many; more (the whole library, no report named) is asked
-# back which report is meant. The page shows three reports' answers side by side elsewhere
-# (READ_PASSAGES); five names a handful a person would list, not tuned.
-RECORD_SIDE_BY_SIDE = 5
+# A question naming several reports (江苏和浙江的城镇新增就业目标分别是多少？, 江苏、浙江的报告分别
+#是谁作的？) is asked of each and gets each one's answer, named (a report that does not say
+# is said to be silent), up to this many. More (2026年政府工作报告…… in a library of 29) is
+# asked as a question naming none; a question about their records is asked back which
+# report is meant. Five is a handful a person would compare side by side, not tuned.
+SIDE_BY_SIDE = 5

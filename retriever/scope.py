@@ -69,6 +69,10 @@ class Scope:
     # The words that named the scope (云南省, 2024年政府工作报告, Yunnan): searched within
     # those reports, they say nothing more about which passage answers.
     consumed: list[str] = field(default_factory=list)
+    # Places named beside a reported one that no report is about (北京 of 北京和上海……): the
+    # answer is the others', and says this one is missing. Not a place that contains a
+    # reported one (广东省黄埔区: its parts are not joined by 和、与 ...).
+    also_missing: list[str] = field(default_factory=list)
 
 
 class Scoper:
@@ -162,10 +166,12 @@ class Scoper:
         reported = {a for r in records.values() for p in r.get("places") or [] for a in aliases(p)}
         unreported = [p for p in named_places if p not in reported]
         if by_place or refers_to_report:
-            consumed = [a for d in ids for a in named_by[d]]
+            also_missing = [p for p in unreported if by_place and (_joined(p, text) or _joined(_ENGLISH.get(p, p), text))]
+            consumed = [a for d in ids for a in named_by[d]] + [a for p in also_missing for a in (p, _ENGLISH[p].lower())]
             consumed += [m.group(0) for m in _REPORT_YEAR.finditer(text)]
             return Scope(frozenset(ids), named, unreported=[] if by_place else unreported,
-                         consumed=sorted(set(consumed), key=len, reverse=True))
+                         consumed=sorted(set(consumed), key=len, reverse=True),
+                         also_missing=also_missing)
         districts = _district_reports(text, records) if not named_places else []
         return Scope(frozenset(districts) if districts else None, named, unreported=unreported)
 
@@ -190,6 +196,22 @@ def without(text: str, folded: str, words: list[str]) -> str:
     rest = "".join(c for c, k in zip(text, keep) if k).strip(" ，,的中")
     rest = re.sub(r"^(?:中|的|里|裡)[，,]?", "", rest).strip()
     return rest if len(fold_for_matching(rest)) >= 4 and len(folded) == len(text) else text
+
+
+_ENGLISH = {short: english for short, _, english in ingest_config.PROVINCES}
+_JOINED = r"(?:省|市|自治区)?\s*(?:和|与|及|以及|跟|同|、|，|,|\band\b|&)"
+
+
+def english_name(place: str) -> str:
+    """A provincial-level place's English name (北京 -> Beijing); the name itself otherwise."""
+    return _ENGLISH.get(place, place)
+
+
+def _joined(place: str, text: str) -> bool:
+    """Whether the (folded) question names the place as one of a list (北京和上海, 上海、北京,
+    Beijing and Shanghai), not as part of a longer name."""
+    name = re.escape(place.lower())
+    return re.search(rf"{name}{_JOINED}|(?:和|与|及|跟|同|、|，|,|\band\b|&)\s*{name}", text) is not None
 
 
 def _names(alias: str, text: str) -> bool:

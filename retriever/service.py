@@ -32,9 +32,9 @@ from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, is_abbreviation, parse_question, topic_words
 from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
-from .config import NAMES_A_REPORT, READ_PASSAGES, RECORD_SIDE_BY_SIDE, THIS_YEAR
+from .config import NAMES_A_REPORT, READ_PASSAGES, SIDE_BY_SIDE, THIS_YEAR
 from .router import Router
-from .scope import Filter, Scope, Scoper, without
+from .scope import Filter, Scope, Scoper, english_name, without
 from .stored import StoredFirst
 from .search import HybridSearcher, SearchConfig, idf
 
@@ -94,6 +94,16 @@ MESSAGES = {
         "zh-Hans": "库中有{}份报告，问题没有指明是哪一份。最接近的是：{}。请在问题中写明报告（如“{}讲了什么？”），或在“提问范围”中选择报告。",
         "zh-Hant": "庫中有{}份報告，問題沒有指明是哪一份。最接近的是：{}。請在問題中寫明報告（如「{}講了什麼？」），或在「提問範圍」中選擇報告。",
         "en": "The library holds {} reports and the question names none. The closest: {}. Name one in the question (e.g. \"What does {} say?\"), or choose reports in the scope selector.",
+    },
+    "named_reports": {
+        "zh-Hans": "以下是问题所指的{}份报告各自的说法：",
+        "zh-Hant": "以下是問題所指的{}份報告各自的說法：",
+        "en": "Here is what each of the {} reports the question names says:",
+    },
+    "report_silent": {
+        "zh-Hans": "这份报告中没有找到能回答这个问题的内容。",
+        "zh-Hant": "這份報告中沒有找到能回答這個問題的內容。",
+        "en": "This report does not say.",
     },
     "which_record": {
         "zh-Hans": "库中有{}份报告，问题没有指明是哪一份。请在问题中写明报告（如“{}”），或在“提问范围”中选择报告。",
@@ -193,10 +203,15 @@ class Retriever:
             hits, within = (in_part, resolution.within) if in_part else (hits, "")
         options = dict(language=shown.language, query_vector=self.searcher.last_query_vector,
                        already_said=resolution.said, more=bool(resolution.exclude), within=within)
-        reports = [] if scoped.chosen or within or resolution.rewritten else self._reports_among(hits)
+        named = [] if within else self._named_reports(parsed, scoped)
+        reports = named or ([] if scoped.chosen or within or resolution.rewritten else self._reports_among(hits))
         found = _Search(query, hits, searched_in, resolution.exclude, timing)
-        answer = (self._each_report(searched, found, k, reports, options) if reports
+        answer = (self._each_report(searched, found, k, reports, options, named=bool(named)) if reports
                   else self.compose(searched, hits, k, **options))
+        if scoped.also_missing:              # 北京和上海……: Shanghai's answer, and Beijing's report missing
+            names = [english_name(p) if answer.language == "en" else p for p in scoped.also_missing]
+            answer.warnings.append(message("missing_report", answer.language).format(
+                _in_script("、".join(names), answer.language)))
         if scoped.unreported and not answer.abstained and not _speaks_of(answer, scoped.unreported):
             answer = self._unreported(answer, scoped.unreported, hits, k)
         return self._finished(answer, question, resolution, shown, parsed, timing, started)
@@ -305,23 +320,42 @@ class Retriever:
         reports = any(records.get(d, {}).get("place") or records.get(d, {}).get("year") for d in found)
         return found if reports and len(records) > 1 else []
 
-    def _each_report(self, question: Question, found: "_Search", k: int, reports: list[str], options: dict) -> Answer:
-        """A question that names no report, with passages of several reports on top: each
-        report is searched on its own and its passages go through the reader and the gate.
-        One report answers: its answer. Several: each one's answer, its report named (a
-        figure of one report is never presented as the answer). None: the reports don't say."""
+    def _named_reports(self, question: Question, scoped: Scope) -> list[str]:
+        """The reports a question names, in the order it names them, when it names several
+        (2 to ``SIDE_BY_SIDE``: 江苏和浙江……): each is then asked on its own."""
+        if scoped.chosen or not scoped.consumed or scoped.doc_ids is None \
+                or not 2 <= len(scoped.doc_ids) <= SIDE_BY_SIDE:
+            return []
+        records = self.scoper.records()
+
+        def first_named(doc_id: str) -> tuple[int, str]:
+            at = [question.folded.find(a) for p in records[doc_id].get("places") or [] for a in aliases(p)]
+            return min([x for x in at if x >= 0] or [len(question.folded)]), doc_id
+        return sorted(scoped.doc_ids, key=first_named)
+
+    def _each_report(self, question: Question, found: "_Search", k: int, reports: list[str], options: dict,
+                     named: bool = False) -> Answer:
+        """Several reports, each searched on its own, its passages through the reader and
+        the gate. Those the question names (``named``): each one's answer, its report
+        named, or that it does not say. Those of the top passages of a question naming
+        none: one answers, its answer; several, each one's answer, named (a figure of one
+        report is never presented as the answer). None: the reports don't say."""
         answers = [(d, self.compose(question, self._report_hits(found, d, k), k, **options)) for d in reports]
         answering = [(d, a) for d, a in answers if not a.abstained]
         if not answering:
             declined = answers[0][1]
             declined.hits, declined.related = found.hits, _related(found.hits, k)
             return declined
+        language = options["language"]
+        records = self.scoper.records()
+        if named:
+            shown = [(shown_record(records[d]), a if not a.abstained else _silent(a, language)) for d, a in answers]
+            return _side_by_side(shown, language, heading=message("named_reports", language).format(len(answers)))
         if len(answering) == 1:
             return answering[0][1]
-        records = self.scoper.records()
         if all(a.route == "outline" for _, a in answering):    # 这份报告讲了什么？ among many
-            return self._which_report(question, [records[d] for d, _ in answering], answering, options["language"])
-        return _side_by_side([(shown_record(records[d]), a) for d, a in answering], options["language"])
+            return self._which_report(question, [records[d] for d, _ in answering], answering, language)
+        return _side_by_side([(shown_record(records[d]), a) for d, a in answering], language)
 
     def _report_hits(self, found: "_Search", doc_id: str, k: int) -> list[Hit]:
         """The report's passages as a search within it alone finds them (the question's
@@ -337,7 +371,7 @@ class Retriever:
                       language: str) -> Answer | None:
         """Who delivered a report, when, at which meeting (``retriever/record.py``): the
         record of each report in scope that holds it, each named when several; asked back
-        which report when more than ``RECORD_SIDE_BY_SIDE``. None when no report in scope
+        which report when more than ``SIDE_BY_SIDE``. None when no report in scope
         holds it (the question is then searched, as any other)."""
         records = self.scoper.records()
         if scoped.doc_ids is None and not NAMES_A_REPORT.search(parsed.folded):
@@ -347,7 +381,7 @@ class Retriever:
                       and record.of_the_years_asked(records[d], parsed))
         if not held:
             return None
-        if len(held) > RECORD_SIDE_BY_SIDE:
+        if len(held) > SIDE_BY_SIDE:
             names = [_in_script(shown_record(records[d]), language) for d in held]
             return Answer(question=question, abstained=True, language=language, route="record",
                           answer=message("which_record", language).format(len(held), names[0]))
@@ -355,7 +389,8 @@ class Retriever:
                                                                   lead=len(held) == 1)) for d in held]
         if len(answers) == 1:
             return answers[0][1]
-        combined = _side_by_side(answers, language, heading="" if scoped.doc_ids is not None else None)
+        named = scoped.doc_ids is not None and message("named_reports", language).format(len(answers))
+        combined = _side_by_side(answers, language, heading=named or None)
         combined.route = "record"
         return combined
 
@@ -603,6 +638,12 @@ def _side_by_side(answers: list[tuple[str, Answer]], language: str, heading: str
         position += len(head) + len(text) + 1
     combined.answer = "\n".join(lines)
     return combined
+
+
+def _silent(declined: Answer, language: str) -> Answer:
+    """A named report's "does not say", as one line among the others' answers."""
+    return Answer(question=declined.question, answer=message("report_silent", language), abstained=True,
+                  language=language, hits=declined.hits)
 
 
 def _moved_first(hits: list[Hit], hit: Hit | None) -> list[Hit]:

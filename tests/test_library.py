@@ -182,7 +182,7 @@ def test_a_record_question_naming_no_report_gets_each_or_is_asked_which(library,
     both = retriever.ask("政府工作报告是哪天作的？")
     assert not both.abstained and "二〇三一年一月二十日" in both.answer and "2031年1月8日" in both.answer
     assert [c.doc_id for c in both.citations] == ["xinghe", "yunhai"] and "[2]" in both.answer
-    monkeypatch.setattr(service, "RECORD_SIDE_BY_SIDE", 1)
+    monkeypatch.setattr(service, "SIDE_BY_SIDE", 1)
     which = retriever.ask("政府工作报告是哪天作的？")
     assert which.abstained and which.route == "record" and "2份报告" in which.answer
 
@@ -221,6 +221,52 @@ def test_a_name_alone_after_the_delivery_line_is_the_speaker():
     assert (record["speaker"], record["speaker_line"]) == ("周明", "周  明")
     assert record["meeting"] == "石门市第二届人民代表大会第一次会议"
     assert record["delivered"] == "2031年1月9日在石门市第二届人民代表大会第一次会议上"
+
+
+class _AnswersWhereSaid:
+    """A gate that answers when the first passage says the word (a report that says nothing
+    of it is silent)."""
+
+    def __init__(self, word: str):
+        self.word = word
+
+    def run(self, question, hits, relevance, candidates, weights):
+        from retriever.gate import Decision
+
+        said = bool(hits) and self.word in hits[0].chunk.text
+        return Decision(answer=said, p_answer=float(said))
+
+
+def test_a_question_naming_two_reports_gets_each_ones_answer_as_named(library):
+    retriever = retriever_for(library[1])
+    answer = retriever.ask("云海市和兴和县2030年地区生产总值分别增长了多少？")
+    heading, first, second = answer.answer.splitlines()
+    assert heading == "以下是问题所指的2份报告各自的说法："          # not "the question names no report"
+    assert first.startswith("2031年云海市政府工作报告：") and "6.1%" in first and "7.2%" not in first
+    assert second.startswith("2031年兴和县政府工作报告：") and "7.2%" in second
+    assert list(dict.fromkeys(c.doc_id for c in answer.citations if c.sentences)) == ["yunhai", "xinghe"]
+    # A named report that does not say is said to be silent, beside the other's answer.
+    housing = retriever_for(library[1], gate=_AnswersWhereSaid("保障性住房")).ask("兴和县和云海市新建保障性住房多少套？")
+    silent, said = housing.answer.splitlines()[1:]
+    assert silent == "2031年兴和县政府工作报告：这份报告中没有找到能回答这个问题的内容。" and "3200套" in said
+
+
+def test_a_place_listed_beside_a_reported_one_is_said_to_be_missing(library):
+    from retriever.scope import _joined
+
+    answer = retriever_for(library[1]).ask("北京和云海市2031年城镇新增就业目标是多少？")
+    assert not answer.abstained and "9万人" in answer.answer
+    assert answer.warnings == ["库中没有这份报告：北京。请先导入它，或换一份报告提问。"]
+    assert _joined("北京", "北京和上海的目标") and _joined("北京", "上海、北京的目标")
+    assert _joined("beijing", "what are the targets of shanghai and beijing?")
+    assert not _joined("广东", "广东省黄埔区有哪些做法")      # a place containing the reported one
+
+
+def test_asking_about_several_at_once_is_no_keyword():
+    from retriever.question import parse_question
+
+    terms = parse_question("江苏和浙江的目标分别是多少？各自完成了吗？").terms
+    assert "目标" in terms and "分别" not in terms and "各自" not in terms
 
 
 def test_gdp_in_a_chinese_question_is_searched_as_the_reports_write_it(library):
