@@ -100,6 +100,11 @@ MESSAGES = {
         "zh-Hant": "以下是問題所指的{}份報告各自的說法：",
         "en": "Here is what each of the {} reports the question names says:",
     },
+    "chosen_reports": {
+        "zh-Hans": "以下是所选的{}份报告各自的说法：",
+        "zh-Hant": "以下是所選的{}份報告各自的說法：",
+        "en": "Here is what each of the {} chosen reports says:",
+    },
     "report_silent": {
         "zh-Hans": "这份报告中没有找到能回答这个问题的内容。",
         "zh-Hant": "這份報告中沒有找到能回答這個問題的內容。",
@@ -204,9 +209,10 @@ class Retriever:
         options = dict(language=shown.language, query_vector=self.searcher.last_query_vector,
                        already_said=resolution.said, more=bool(resolution.exclude), within=within)
         named = [] if within else self._named_reports(parsed, scoped)
-        reports = named or ([] if scoped.chosen or within or resolution.rewritten else self._reports_among(hits))
+        reports = named or ([] if within or resolution.rewritten else self._reports_among(hits))
         found = _Search(query, hits, searched_in, resolution.exclude, timing)
-        answer = (self._each_report(searched, found, k, reports, options, named=bool(named)) if reports
+        heading = "" if not named else "chosen_reports" if scoped.chosen else "named_reports"
+        answer = (self._each_report(searched, found, k, reports, options, heading) if reports
                   else self.compose(searched, hits, k, **options))
         if scoped.also_missing:              # 北京和上海……: Shanghai's answer, and Beijing's report missing
             names = [english_name(p) if answer.language == "en" else p for p in scoped.also_missing]
@@ -321,9 +327,10 @@ class Retriever:
         return found if reports and len(records) > 1 else []
 
     def _named_reports(self, question: Question, scoped: Scope) -> list[str]:
-        """The reports a question names, in the order it names them, when it names several
-        (2 to ``SIDE_BY_SIDE``: 江苏和浙江……): each is then asked on its own."""
-        if scoped.chosen or not scoped.consumed or scoped.doc_ids is None \
+        """The reports a question names (in the order it names them) or the asker chose,
+        when they are several (2 to ``SIDE_BY_SIDE``: 江苏和浙江……): each is then asked on
+        its own."""
+        if not (scoped.consumed or scoped.chosen) or scoped.doc_ids is None \
                 or not 2 <= len(scoped.doc_ids) <= SIDE_BY_SIDE:
             return []
         records = self.scoper.records()
@@ -334,12 +341,13 @@ class Retriever:
         return sorted(scoped.doc_ids, key=first_named)
 
     def _each_report(self, question: Question, found: "_Search", k: int, reports: list[str], options: dict,
-                     named: bool = False) -> Answer:
+                     heading: str = "") -> Answer:
         """Several reports, each searched on its own, its passages through the reader and
-        the gate. Those the question names (``named``): each one's answer, its report
-        named, or that it does not say. Those of the top passages of a question naming
-        none: one answers, its answer; several, each one's answer, named (a figure of one
-        report is never presented as the answer). None: the reports don't say."""
+        the gate. Those the question names or the asker chose (``heading``: the message
+        that says so): each one's answer, its report named, or that it does not say. Those
+        of the top passages of a question naming none: one answers, its answer; several,
+        each one's answer, named (a figure of one report is never presented as the
+        answer). None: the reports don't say."""
         answers = [(d, self.compose(question, self._report_hits(found, d, k), k, **options)) for d in reports]
         answering = [(d, a) for d, a in answers if not a.abstained]
         if not answering:
@@ -348,9 +356,9 @@ class Retriever:
             return declined
         language = options["language"]
         records = self.scoper.records()
-        if named:
+        if heading:
             shown = [(shown_record(records[d]), a if not a.abstained else _silent(a, language)) for d, a in answers]
-            return _side_by_side(shown, language, heading=message("named_reports", language).format(len(answers)))
+            return _side_by_side(shown, language, heading=message(heading, language).format(len(answers)))
         if len(answering) == 1:
             return answering[0][1]
         if all(a.route == "outline" for _, a in answering):    # 这份报告讲了什么？ among many

@@ -378,6 +378,12 @@ def test_a_chosen_scope_is_searched_alone(library):
     assert {h.chunk.doc_id for h in by_id.hits} == {"yunhai"}
     nothing = retriever.ask("地区生产总值增长多少？", scope=Filter.parse(where=["year=1999"]))
     assert nothing.abstained and not nothing.hits
+    # Two chosen: each one's answer, named; never one report's figure as the answer.
+    both = retriever.ask("2030年地区生产总值增长多少？", scope=Filter.parse(["yunhai", "xinghe"]))
+    lines = both.answer.splitlines()
+    assert lines[0] == "以下是所选的2份报告各自的说法："
+    assert any(x.startswith("2031年云海市") and "6.1%" in x for x in lines)
+    assert any(x.startswith("2031年兴和县") and "7.2%" in x for x in lines)
 
 
 def test_an_unrelated_report_changes_no_answer(library, tmp_path):
