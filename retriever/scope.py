@@ -78,7 +78,7 @@ class Scope:
 class Scoper:
     def __init__(self, store):
         self.store = store
-        self._records: tuple[int, dict[str, dict], dict[str, tuple[bool, int]]] | None = None
+        self._records: tuple[int, dict[str, dict], dict[str, tuple[bool, int]], list] | None = None
 
     def records(self) -> dict[str, dict]:
         """doc_id -> its record (user corrections applied), cached per generation."""
@@ -97,15 +97,17 @@ class Scoper:
         generation = self.store.generation
         if not self._records or self._records[0] != generation:
             documents = self.store.documents()
-            self._records = (generation, {d.doc_id: d.record for d in documents},
-                             {d.doc_id: (is_traditional(d.text[:config.SCRIPT_SAMPLE]), d.chunk_count) for d in documents})
+            records = {d.doc_id: d.record for d in documents}
+            self._records = (generation, records,
+                             {d.doc_id: (is_traditional(d.text[:config.SCRIPT_SAMPLE]), d.chunk_count) for d in documents},
+                             _place_names(records))
         return self._records
 
     def places_named(self, text: str) -> list[Place]:
         """The places a text names, in order, longest name first where two overlap: those
         the library's reports are about and the 34 provincial-level ones (ingest.config)."""
         folded = fold_for_matching(text)
-        names = self._place_names()
+        names = self._read()[3]
         found: list[Place] = []
         for alias, full, english in names:
             pattern = rf"\b{re.escape(alias)}\b" if alias.isascii() else re.escape(alias)
@@ -123,13 +125,6 @@ class Scoper:
                     found.append(Place(m.start(), m.end(), full, name))
         return sorted(found, key=lambda p: p.start)
 
-    def _place_names(self) -> list[tuple[str, str, str]]:
-        """(how a text may name it, folded; its full name; its English name or ""), longest first."""
-        english = {full: name for _, full, name in ingest_config.PROVINCES}
-        places = {p for r in self.records().values() for p in r.get("places") or [r.get("place")] if p}
-        places |= set(english)
-        names = {(a, p, english.get(p, "")) for p in places for a in aliases(p)}
-        return sorted(names, key=lambda n: -len(n[0]))
 
     def run(self, question: Question, chosen: Filter | None = None) -> Scope:
         records = self.records()
@@ -174,6 +169,16 @@ class Scoper:
                          also_missing=also_missing)
         districts = _district_reports(text, records) if not named_places else []
         return Scope(frozenset(districts) if districts else None, named, unreported=unreported)
+
+
+def _place_names(records: dict[str, dict]) -> list[tuple[str, str, str]]:
+    """(how a text may name it, folded; its full name; its English name or ""), longest
+    first: the reports' places and the provincial-level ones. Read once per generation."""
+    english = {full: name for _, full, name in ingest_config.PROVINCES}
+    places = {p for r in records.values() for p in r.get("places") or [r.get("place")] if p}
+    places |= set(english)
+    names = {(a, p, english.get(p, "")) for p in places for a in aliases(p)}
+    return sorted(names, key=lambda n: (-len(n[0]), n[0]))
 
 
 def _district_reports(text: str, records: dict[str, dict]) -> list[str]:
