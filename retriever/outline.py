@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from chinese.bilingual import content_words
 from chinese.clean import fold_for_matching
 from chinese.script import with_digits
+from chinese.tokenize import query_terms
 from chinese.sentences import sentence_spans
 from index import Chunk
 from index.records import AUTHOR_SECTION, SECTION_SEP
@@ -150,7 +151,9 @@ def _about_the_whole(question: Question, asked: list[str]) -> bool:
     if question.language == "en":
         words = content_words(question.text)
         return bool(words) and set(words) <= _ABOUT_THE_WHOLE_EN and bool(_THE_REPORT_EN.search(question.text))
-    return set(asked) <= _ABOUT_THE_WHOLE and bool(asked or _THE_REPORT.search(question.folded))
+    # 讲 and 说 are no keywords (how one asks), yet "……讲了什么？" asks about the whole.
+    return set(asked) <= _ABOUT_THE_WHOLE and bool(asked or _THE_REPORT.search(question.folded)
+                                                   or _ABOUT_THE_WHOLE & set(query_terms(question.folded)))
 
 
 def _asked(question: Question, chunk: Chunk) -> list[str]:

@@ -47,9 +47,12 @@ _NUMBER = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)*\s*(?:%|％|万|亿|千|百|�
 # lower its coverage.
 _NOT_TOPIC = re.compile(
     r"(?:这|本|该|此)(?:一)?(?:篇|份|部)?(?:文章|报告|文件|材料|文)(?:中|里|里面)?"
-    r"|^(?:文章|报告|文)中"
+    r"|^(?:文章|报告|文件|文)(?:中|里|里面)"
     r"|(?:哪些|什么|哪个|哪位|哪一位)(?:人士|人员|人(?![才口民数大工力群事均次文类物参身家选格权]))|谁"
-    r"|\b(?:this|the)\s+(?:report|article|document|paper|text)\b", re.I)
+    r"|\b(?:this|the)\s+(?:report|article|document|paper|text)\b"
+    # How one asks what a text says of something: "What does it say about ...", "mention".
+    r"|\b(?:say|says|said|mention|mentions|mentioned|talk|talks)(?:\s+(?:about|of|on))?\b|\banything\s+(?:about|on)\b",
+    re.I)
 # "这篇报告是谁写的？" and "Who wrote the article?" name no topic once 这篇报告 and "the
 # article" are dropped, so they searched for nothing; a report names its writers 作者
 # ("author" in CC-CEDICT's English). Only such questions are rewritten: where a work is
@@ -67,10 +70,12 @@ _AUTHORSHIP = re.compile(
 # of the questions the report answers; 区里 also stood as the counted thing of 区里占多大一块
 # and, tagged a place (镇里), as an unknown name. docs/log.md, "Abstention thresholds", eleventh round.
 # 分别 and 各自 ask about several at once (江苏和浙江的……分别是多少？); a report writes 分别 in its
-# own lists (分别增长6.5%和7%), which the keyword pulled towards (twenty-eighth round).
+# own lists (分别增长6.5%和7%), which the keyword pulled towards. 提到, 关于, 说 ... ask what a
+# report says of something (上海的报告里提到人工智能了吗？, ……中关于人形机器人说了什么？): the
+# passage that answers says the thing, not that it is said (twenty-eighth round).
 _DEICTIC = frozenset("这里 这儿 那里 那儿 这边 那边 区里 省里 市里 县里 镇里 乡里".split())
 _SPOKEN_ASKING = frozenset("""啥 为啥 干啥 干嘛 干吗 咋 咋样 咋办 怎么样 怎么办 啥时候 为何 何时 多久 多长时间
-哪里 哪儿 第几 哪几 分别 各自""".split())
+哪里 哪儿 第几 哪几 分别 各自 提到 提及 谈到 谈及 说到 讲到 写到 关于 说 讲""".split())
 # How a question asks what was done, not about what: 在知识产权方面做了哪些工作？, 采取了哪些
 # 措施, 有哪些具体做法, 有什么打算, 取得了什么成绩. A report writes the measures themselves;
 # these words it seldom uses (方面 twice in the shipped report, in 各方面), so as keywords

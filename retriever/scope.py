@@ -164,6 +164,8 @@ class Scoper:
             also_missing = [p for p in unreported if by_place and (_joined(p, text) or _joined(_ENGLISH.get(p, p), text))]
             consumed = [a for d in ids for a in named_by[d]] + [a for p in also_missing for a in (p, _ENGLISH[p].lower())]
             consumed += [m.group(0) for m in _REPORT_YEAR.finditer(text)]
+            # 上海市政府工作报告中关于……: within Shanghai's report, "政府工作报告" says no more.
+            consumed += [w for w in (kind, *(e for e, k in _ENGLISH_KINDS.items() if k == kind)) if w and w in text]
             return Scope(frozenset(ids), named, unreported=[] if by_place else unreported,
                          consumed=sorted(set(consumed), key=len, reverse=True),
                          also_missing=also_missing)
@@ -199,6 +201,7 @@ def without(text: str, folded: str, words: list[str]) -> str:
         for m in re.finditer(re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}\b", folded):
             keep[m.start():m.end()] = [False] * (m.end() - m.start())
     rest = "".join(c for c, k in zip(text, keep) if k).strip(" ，,的中")
+    rest = re.sub(r"(^|\s)['’]s\b", r"\1the", rest)     # "Shanghai's report" -> "the report"
     rest = re.sub(r"^(?:中|的|里|裡)[，,]?", "", rest).strip()
     return rest if len(fold_for_matching(rest)) >= 4 and len(folded) == len(text) else text
 

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from benchmarks.fit_gate import Recorder
+from chinese.clean import fold_for_matching
 from index import IndexStore
 from ingest.metadata import read_metadata, split_end_matter, split_front_matter
 from ingest.pipeline import Ingestor
@@ -260,6 +261,25 @@ def test_a_place_listed_beside_a_reported_one_is_said_to_be_missing(library):
     assert _joined("北京", "北京和上海的目标") and _joined("北京", "上海、北京的目标")
     assert _joined("beijing", "what are the targets of shanghai and beijing?")
     assert not _joined("广东", "广东省黄埔区有哪些做法")      # a place containing the reported one
+
+
+def test_asking_whether_a_report_mentions_something_searches_for_the_thing_alone(library, monkeypatch):
+    """上海的报告里提到人工智能了吗？: within the named report, "报告里", "提到", "政府工作报告",
+    "关于", "说" and "Shanghai's report say about" name no topic; as keywords the passage
+    lacks they lowered its coverage, and the gate declined what the report says."""
+    from retriever.question import parse_question
+    from retriever.scope import without
+
+    def searched(question: str, names: list[str]) -> list[str]:
+        return parse_question(without(question, fold_for_matching(question), names)).terms
+
+    assert searched("云海市的报告里提到保障性住房了吗？", ["云海市", "云海"]) == ["保障性", "住房"]
+    assert searched("云海市政府工作报告中关于保障性住房说了什么？", ["云海市", "云海", "政府工作报告"]) == ["保障性", "住房"]
+    assert searched("What does Shanghai's report say about housing?", ["shanghai"]) == ["housing"]
+    # The kind of report the question names is among the words that named its scope.
+    retriever = retriever_for(library[1])
+    scope = retriever.scoper.run(retriever.prepare("云海市政府工作报告中关于保障性住房说了什么？"))
+    assert "政府工作报告" in scope.consumed and scope.doc_ids == {"yunhai"}
 
 
 def test_asking_about_several_at_once_is_no_keyword():
