@@ -16,7 +16,8 @@ CLEANING_VERSION = "4"
 # matter (title, the "——2026年1月28日在……会议上" line, the speaker, page furniture). All 29
 # reports of ../shared/reports/provinces-2026 have one within their first 25 lines.
 # A line that ends with it counts too: a hard-wrap join may have put a caption before it.
-SALUTATION_WORDS = r"各位(?:人大)?(?:代表|委员|同志)(?:们)?"
+# 议员: a policy address to a legislative council opens 主席、各位議員： (twenty-eighth round).
+SALUTATION_WORDS = r"各位(?:人大)?(?:代表|委员|同志|议员)(?:们)?"
 SALUTATION = SALUTATION_WORDS + r"[，,：:]?$"
 FRONT_MATTER_MAX_BLOCKS = 40          # the salutation is looked for this far, no further
 FRONT_MATTER_MAX_CHARS = 1500         # ... and within this many characters

@@ -82,10 +82,13 @@ def read_metadata(front: list[str], title: str, file_name: str, opening: str = "
     """title, place, level (国家/省/市/区), year (of the report), date (delivered), kind,
     speaker: what the front matter, the loader's title and the file name say. ``opening``:
     the first body lines, for a place the title does not name (我代表云南省人民政府)."""
-    lines = [to_simplified(x.strip()) for x in front if x.strip() and not is_debris(x)]
+    kept = [part for x in front if x.strip() and not is_debris(x) for part in _title_apart(x.strip())]
+    lines = [to_simplified(x) for x in kept]
+    # Read in Simplified; quoted as printed (a Traditional report's lines stay Traditional).
+    printed = {simple: x for simple, x in zip(lines, kept) if len(simple) == len(x)}
     named = next((x for x in lines if "报告" in x and len(x) <= 40 and not _DELIVERED.search(x)), "")
     if named and (_YEAR_IN_TITLE.search(named) or places_in(named) or "报告" not in to_simplified(title)):
-        title = named.strip("（）()")          # the report's own title line
+        title = printed.get(named, named).strip("（）()")          # the report's own title line, as printed
     title = title.strip()
     simple = to_simplified(title)
     delivered = next((m for x in lines if (m := _DELIVERED.search(x))), None)
@@ -106,7 +109,16 @@ def read_metadata(front: list[str], title: str, file_name: str, opening: str = "
             "kind": kind, "speaker": speaker, "meeting": delivered.group(4) if delivered else "",
             # The front matter's own lines, which answer "who delivered it, when, where" with a
             # citation (retriever/record.py): they are not in the searched text.
-            "delivered": _line_of(delivered) if delivered else "", "speaker_line": speaker_line}
+            "delivered": _line_of(delivered, printed) if delivered else "",
+            "speaker_line": _as_printed(speaker_line, printed)}
+
+
+def _title_apart(line: str) -> list[str]:
+    """A title the loader joined to the delivery line (short lines of a plain-text file are
+    read as one wrapped paragraph): 2031年澳門……施政報告——2031年11月12日在……上 -> both lines."""
+    found = _DELIVERED.search(to_simplified(line))
+    before = line[:found.start()].rstrip("—―-（(　 ") if found and len(to_simplified(line)) == len(line) else ""
+    return [before, line[found.start():]] if before else [line]
 
 
 def _speaker(lines: list[str], delivered: re.Match | None) -> tuple[str, str]:
@@ -125,10 +137,21 @@ def _speaker(lines: list[str], delivered: re.Match | None) -> tuple[str, str]:
     return "", ""
 
 
-def _line_of(delivered: re.Match) -> str:
+def _line_of(delivered: re.Match, printed: dict[str, str]) -> str:
     """The delivery line as the report prints it, without its dash or brackets, up to
     会议上 (a speaker's name joined after it is the speaker's line)."""
-    return delivered.string[:delivered.end()].strip("—―-（）()　 ")
+    line = printed.get(delivered.string, delivered.string)
+    return line[:delivered.end()].strip("—―-（）()　 ")
+
+
+def _as_printed(line: str, printed: dict[str, str]) -> str:
+    """A line read in Simplified, as the report prints it (also a part of one: the speaker
+    after the delivery line)."""
+    for simple, original in printed.items():
+        if line and line in simple:
+            at = simple.index(line)
+            return original[at:at + len(line)]
+    return line
 
 
 def places_in(text: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from chinese.script import to_simplified
 from ingest.metadata import delivery_date
 
 from . import config
@@ -45,9 +46,9 @@ def _line(record: dict, field: str) -> str:
         return ""
     if field == "speaker":
         line = record.get("speaker_line") or ""
-        return line if value in re.sub(r"\s", "", line) else f"{LABELS[field]}：{value}"
+        return line if value in re.sub(r"\s", "", to_simplified(line)) else f"{LABELS[field]}：{value}"
     line = record.get("delivered") or ""
-    held = value in line if field == "meeting" else delivery_date(line) == value
+    held = value in to_simplified(line) if field == "meeting" else delivery_date(line) == value
     return line if held else f"{LABELS[field]}：{value}"
 
 

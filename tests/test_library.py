@@ -216,6 +216,22 @@ def test_a_follow_up_asks_another_reports_record(library):
     assert answer.route == "record" and "2031年1月8日" in answer.answer and answer.citations[0].doc_id == "xinghe"
 
 
+def test_a_traditional_reports_front_matter_is_quoted_as_printed(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "macao.txt").write_text(
+        "2031年澳門特別行政區政府施政報告\n——2031年11月12日在立法會全體會議上\n行政長官　岑浩輝\n"
+        "主席、各位議員：\n一、經濟\n本地生產總值增長3.5%。旅客人次增長一成。\n", encoding="utf-8")
+    data = tmp_path / "data"
+    Ingestor(data, FakeEmbedder()).ingest_paths([folder])
+    record = IndexStore(data).document("macao").record
+    assert (record["title"], record["speaker"], record["meeting"]) == ("2031年澳門特別行政區政府施政報告", "岑浩辉", "立法会全体会议")
+    answer = retriever_for(data).ask("澳門施政報告是誰作的？")
+    assert answer.route == "record" and "行政長官　岑浩輝" in answer.answer
+    assert answer.citations[0].sentences == ["行政長官　岑浩輝"]      # the line as the report prints it
+    assert "行政长官　岑浩辉" in retriever_for(data).ask("澳门施政报告是谁作的？").answer   # in the asker's script
+
+
 def test_a_name_alone_after_the_delivery_line_is_the_speaker():
     record = read_metadata(["2031年石门市政府工作报告", "——2031年1月9日在石门市第二届人民代表大会第一次会议上", "周  明"],
                            "", "")
