@@ -113,7 +113,7 @@ sup.cite { color: #1677ff; font-weight: 600; }
 .source-head { font-size: 0.9em; color: #444; margin-bottom: 6px; }
 .source-n { color: #1677ff; font-weight: 700; }
 .source-para { float: right; color: #888; }
-.source-text { line-height: 1.7; }
+.source-text { line-height: 1.7; white-space: pre-line; }
 details summary { cursor: pointer; color: #1677ff; margin-top: 6px; font-size: 0.9em; }
 p.ctx { color: #777; } p.para { background: #fafafa; }
 .para-no { color: #999; font-size: 0.8em; }
