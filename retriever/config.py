@@ -92,6 +92,15 @@ ASKS_MEETING = re.compile(
     _REPORT + r".*(?:(?:什么|哪次|哪个|哪一次|哪届)(?:会议|大会|会)"
     r"|\b(?:at|in|to|before) (?:what|which) (?:meeting|session|congress)\b"
     r"|\bwhich (?:meeting|session|congress)\b)")
+# A question about the library itself (库里有哪些报告？, 收录了几份报告？, "Which reports do you
+# have?"): answered with the list of its reports' records. Only when the question ends there:
+# 有哪些报告提到了低空经济？ asks about content. Checked against every question set we have
+# (docs/log.md, twenty-eighth round): none taken.
+ASKS_THE_LIBRARY = re.compile(
+    r"^(?:请问)?(?:库里|库中|资料库里?|系统里|这里|你这里|你们|你|您)?(?:都|一共|总共|共)?(?:有|收录了?|导入了?|包含|包括)"
+    r"(?:哪些|什么|几份|几个|多少份?)(?:省份的|地方的|地区的)?(?:政府工作)?(?:报告|文件|文档)(?:呢|吗)?[？?。]?$"
+    r"|^(?:which|what) (?:reports|documents) (?:do you have|are (?:there|loaded|available|in the library))\??$"
+    r"|^how many (?:reports|documents) (?:do you have|are (?:there|loaded|in the library))\??$")
 # A question naming several reports (江苏和浙江的城镇新增就业目标分别是多少？, 江苏、浙江的报告分别
 #是谁作的？) is asked of each and gets each one's answer, named (a report that does not say
 # is said to be silent), up to this many. More (2026年政府工作报告…… in a library of 29) is

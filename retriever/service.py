@@ -32,7 +32,7 @@ from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, is_abbreviation, parse_question, topic_words
 from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
-from .config import NAMES_A_REPORT, READ_PASSAGES, SIDE_BY_SIDE, THIS_YEAR
+from .config import ASKS_THE_LIBRARY, NAMES_A_REPORT, READ_PASSAGES, SIDE_BY_SIDE, THIS_YEAR
 from .router import Router
 from .scope import Filter, Scope, Scoper, english_name, without
 from .stored import StoredFirst
@@ -110,6 +110,11 @@ MESSAGES = {
         "zh-Hant": "這份報告中沒有找到能回答這個問題的內容。",
         "en": "This report does not say.",
     },
+    "the_library": {
+        "zh-Hans": "库中有{}份报告：{}。",
+        "zh-Hant": "庫中有{}份報告：{}。",
+        "en": "The library holds {} reports: {}.",
+    },
     "which_record": {
         "zh-Hans": "库中有{}份报告，问题没有指明是哪一份。请在问题中写明报告（如“{}”），或在“提问范围”中选择报告。",
         "zh-Hant": "庫中有{}份報告，問題沒有指明是哪一份。請在問題中寫明報告（如「{}」），或在「提問範圍」中選擇報告。",
@@ -178,6 +183,9 @@ class Retriever:
         scoped = self.scoper.run(parsed, scope)
         if scoped.missing or scoped.doc_ids == frozenset():
             return self._out_of_scope(question, scoped, shown.language, started)
+        if ASKS_THE_LIBRARY.search(parsed.folded):   # 库里有哪些报告？: the library's list
+            return self._finished(self._library_list(question, scoped, shown.language), question, resolution, shown,
+                                  parsed, timing, started)
         fields = record.asked_fields(parsed)
         if fields:                           # 上海市政府工作报告是谁作的？: its record says
             answer = self._from_records(question, parsed, fields, scoped, shown.language)
@@ -373,6 +381,18 @@ class Retriever:
             return found.hits
         query = self._senses_within(found.query, within) if found.query.senses is not None else found.query
         return self.search(query, k=max(k, 10), exclude=found.exclude, timing=found.timing, within=within)
+
+    def _library_list(self, question: str, scoped: Scope, language: str) -> Answer:
+        """What the library (or the chosen scope) holds: each report as its citations name
+        it (title · place · year), in the asker's script. The library's own list, no quote."""
+        records = self.scoper.records()
+        ids = sorted(records if scoped.doc_ids is None else scoped.doc_ids)
+        if not ids:
+            return Answer(question=question, answer=message("empty_index", language), abstained=True,
+                          language=language, route="library")
+        names = (", " if language == "en" else "、").join(_in_script(shown_record(records[d]), language) for d in ids)
+        return Answer(question=question, answer=message("the_library", language).format(len(ids), names),
+                      abstained=False, language=language, route="library")
 
     # ------------------------------------------------------------------ a report's record
     def _from_records(self, question: str, parsed: Question, fields: list[str], scoped: Scope,

@@ -232,6 +232,18 @@ def test_a_traditional_reports_front_matter_is_quoted_as_printed(tmp_path):
     assert "行政长官　岑浩辉" in retriever_for(data).ask("澳门施政报告是谁作的？").answer   # in the asker's script
 
 
+def test_asking_what_the_library_holds_lists_its_reports(library):
+    retriever = retriever_for(library[1])
+    listed = retriever.ask("库里有哪些报告？")
+    assert listed.route == "library" and not listed.abstained
+    assert listed.answer == "库中有2份报告：2031年兴和县政府工作报告、2031年云海市政府工作报告。"
+    assert retriever.ask("Which reports do you have?").answer.startswith("The library holds 2 reports: ")
+    chosen = retriever.ask("有哪些报告？", scope=Filter.parse(["yunhai"]))
+    assert chosen.answer == "库中有1份报告：2031年云海市政府工作报告。"
+    # Which reports say something is a question about their content.
+    assert retriever.ask("有哪些报告提到了保障性住房？").route != "library"
+
+
 def test_a_name_alone_after_the_delivery_line_is_the_speaker():
     record = read_metadata(["2031年石门市政府工作报告", "——2031年1月9日在石门市第二届人民代表大会第一次会议上", "周  明"],
                            "", "")

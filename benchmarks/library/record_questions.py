@@ -108,13 +108,16 @@ def content_questions() -> dict[str, list[str]]:
 
 
 def taken_for_record(texts: list[str]) -> list[str]:
+    """Those the patterns take for a question about a report's record or about the library."""
+    from retriever.config import ASKS_THE_LIBRARY
     from retriever.question import BadQuestion, parse_question
     from retriever.record import asked_fields
 
     out = []
     for text in texts:
         try:
-            if asked_fields(parse_question(text)):
+            question = parse_question(text)
+            if asked_fields(question) or ASKS_THE_LIBRARY.search(question.folded):
                 out.append(text)
         except BadQuestion:
             pass
@@ -143,9 +146,10 @@ def main(argv=None) -> int:
                            / max(1, sum(r["field"] == f for r in rows)) for f in ("speaker", "date", "meeting")},
               **latency_summary([r["latency_ms"] for r in rows]),
               "content_questions_taken": {n: f"{len(t)} of {len(others[n])}" for n, t in taken.items()},
-              # Those the patterns take, asked of the library: answered from a record (want 0).
+              # Those the patterns take, asked of the library: answered from a record or with the
+              # library's list (want 0).
               "content_questions_answered_from_a_record": {
-                  n: [x for x in t if retriever.ask(x).route == "record"] for n, t in taken.items()},
+                  n: [x for x in t if retriever.ask(x).route in ("record", "library")] for n, t in taken.items()},
               "taken": {n: t[:10] for n, t in taken.items() if t},
               "wrong": [(r["question"], r["answer"]) for r in rows if not r["correct"]][:15]}
     print(json.dumps(result, ensure_ascii=False, indent=1))
