@@ -14,13 +14,11 @@ its id hashes so, whatever its two questions' parts.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import time
-from pathlib import Path
 
-from benchmarks.library.run import DEFAULT_DIR, load
+from benchmarks.library.run import asked_of_the_library, load
 from benchmarks.sets import library_part
 from chinese.clean import fold_for_matching
 
@@ -74,15 +72,7 @@ def score(retriever, pair: dict) -> dict:
 
 def main(argv=None) -> int:
     from benchmarks.own_set import latency_summary
-    from retriever.service import Retriever
-
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.library.comparisons", description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=("report", "dev", "all"), default="dev")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    retriever = Retriever(args.data_dir)
-    retriever.warm_up()
+    args, retriever = asked_of_the_library("python -m benchmarks.library.comparisons", __doc__, argv)
     rows = [score(retriever, p) for p in pairs(args.part)]
     both = [r for r in rows if len(r["each"]) == 2]
     result = {"part": args.part, "pairs": len(rows),

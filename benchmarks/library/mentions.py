@@ -15,12 +15,10 @@ Split by a hash of (province, term), before anything was asked.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from pathlib import Path
 
-from benchmarks.library.run import DEFAULT_DIR
+from benchmarks.library.run import asked_of_the_library
 from benchmarks.sets import library_part
 from chinese.clean import fold_for_matching
 
@@ -75,15 +73,7 @@ def summary(rows: list[dict]) -> dict:
 
 def main(argv=None) -> int:
     from benchmarks.own_set import latency_summary
-    from retriever.service import Retriever
-
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.library.mentions", description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=("report", "dev", "all"), default="dev")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    retriever = Retriever(args.data_dir)
-    retriever.warm_up()
+    args, retriever = asked_of_the_library("python -m benchmarks.library.mentions", __doc__, argv)
     rows = [score(retriever, q) for q in questions(retriever.store, args.part)]
     result = {"part": args.part, **summary(rows), **latency_summary([r["latency_ms"] for r in rows]),
               "by_phrasing": {p: summary([r for r in rows if r["phrasing"] == n]) for n, p in enumerate(PHRASINGS)}}

@@ -17,13 +17,12 @@ matter instead: want 0).
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import time
 from pathlib import Path
 
-from benchmarks.library.run import DEFAULT_DIR
+from benchmarks.library.run import asked_of_the_library
 from chinese.clean import fold_for_matching
 from chinese.script import to_traditional
 
@@ -126,16 +125,7 @@ def taken_for_record(texts: list[str]) -> list[str]:
 
 def main(argv=None) -> int:
     from benchmarks.own_set import latency_summary
-    from retriever.service import Retriever
-
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.library.record_questions",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=("report", "dev", "all"), default="dev")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    retriever = Retriever(args.data_dir)
-    retriever.warm_up()
+    args, retriever = asked_of_the_library("python -m benchmarks.library.record_questions", __doc__, argv)
     rows = [score(retriever, q) for q in questions(args.part)]
     others = content_questions()
     taken = {name: taken_for_record(texts) for name, texts in others.items()}

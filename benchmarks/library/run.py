@@ -66,6 +66,21 @@ def summary(rows: list[dict]) -> dict:
             **latency_summary([r["latency_ms"] for r in rows])}
 
 
+def asked_of_the_library(prog: str, doc: str, argv=None, part: str = "dev"):
+    """The command line every library benchmark shares (--part, --data-dir, --json): its
+    arguments and a warm ``Retriever`` on the library."""
+    from retriever.service import Retriever
+
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])
+    parser.add_argument("--part", choices=("report", "dev", "all"), default=part)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    retriever = Retriever(args.data_dir)
+    retriever.warm_up()
+    return args, retriever
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.library.run", description=__doc__.split("\n")[0])
     parser.add_argument("--part", choices=("report", "dev", "all"), default="report")
