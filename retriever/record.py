@@ -65,7 +65,10 @@ def citation(n: int, doc_id: str, record: dict, used: list[str], report: str, la
 
 def key_spans(answer: str, record: dict, fields: list[str]) -> list[tuple[int, int]]:
     """Where the asked values stand in the answer: the name (spaces between its characters
-    allowed: "龚 正"), the date as the line writes it, the meeting."""
+    allowed: "龚 正"), the date as the line writes it, the meeting; found in Simplified (the
+    record's values are), in whichever script the answer is."""
+    simple = to_simplified(answer)
+    answer = simple if len(simple) == len(answer) else answer
     spans = []
     for field in fields:
         value = record.get(field) or ""

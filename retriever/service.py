@@ -410,20 +410,22 @@ class Retriever:
         if not held:
             return None
         if len(held) > SIDE_BY_SIDE:
-            names = [_in_script(shown_record(records[d]), language) for d in held]
+            example = _in_script(shown_record(records[held[0]]), language)
             return Answer(question=question, abstained=True, language=language, route="record",
-                          answer=message("which_record", language).format(len(held), names[0]))
+                          answer=message("which_record", language).format(len(held), example))
         answers = [(shown_record(records[d]), self._record_answer(question, d, records[d], fields, language,
                                                                   lead=len(held) == 1)) for d in held]
         if len(answers) == 1:
             return answers[0][1]
-        named = scoped.doc_ids is not None and message("named_reports", language).format(len(answers))
-        combined = _side_by_side(answers, language, heading=named or None)
+        named = "chosen_reports" if scoped.chosen else "named_reports" if scoped.doc_ids is not None else ""
+        combined = _side_by_side(answers, language, heading=message(named, language).format(len(answers)) if named else None)
         combined.route = "record"
         return combined
 
     def _record_answer(self, question: str, doc_id: str, rec: dict, fields: list[str], language: str,
                        lead: bool) -> Answer:
+        """One report's record answer: its front-matter lines, after its name (``lead``: when
+        it is the only report answering; side by side, each is named anyway)."""
         used = record.lines_for(rec, fields)
         name = shown_record(rec)
         prefix = (message("en_prefix", "en") if language == "en" else "") + (
@@ -637,7 +639,7 @@ def _speaks_of(answer: Answer, places: list[str]) -> bool:
 def _side_by_side(answers: list[tuple[str, Answer]], language: str, heading: str | None = None) -> Answer:
     """One answer from several reports' answers: each report named, then its answer; the
     [n] markers and citations renumbered in order. ``heading``: the line before them
-    (None: that the question named no report and how to name one; "": none)."""
+    (None: that the question named no report, and how to name one)."""
     first = answers[0][1]
     combined = Answer(question=first.question, answer="", abstained=False, language=language,
                       hits=[h for _, a in answers for h in a.hits], decision=first.decision,

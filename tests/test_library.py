@@ -229,6 +229,7 @@ def test_a_traditional_reports_front_matter_is_quoted_as_printed(tmp_path):
     answer = retriever_for(data).ask("澳門施政報告是誰作的？")
     assert answer.route == "record" and "行政長官　岑浩輝" in answer.answer
     assert answer.citations[0].sentences == ["行政長官　岑浩輝"]      # the line as the report prints it
+    assert [answer.answer[a:b] for a, b in answer.key_spans] == ["岑浩輝"]
     assert "行政长官　岑浩辉" in retriever_for(data).ask("澳门施政报告是谁作的？").answer   # in the asker's script
 
 
