@@ -101,6 +101,14 @@ ASKS_THE_LIBRARY = re.compile(
     r"(?:哪些|什么|几份|几个|多少份?)(?:省份的|地方的|地区的)?(?:政府工作)?(?:报告|文件|文档)(?:呢|吗)?[？?。]?$"
     r"|^(?:which|what) (?:reports|documents) (?:do you have|are (?:there|loaded|available|in the library))\??$"
     r"|^how many (?:reports|documents) (?:do you have|are (?:there|loaded|in the library))\??$")
+# Which reports mention something (哪些省份提到了低空经济？, 有哪些报告提到人形机器人？): every report
+# in scope is read for the words as the question writes them (folded), and each one that has
+# them is listed with the first sentence that does. A question asking which report *does*
+# something (哪些省份GDP增长超过5%？) is not one: it needs 提到 / 提及 / 谈到 / 涉及 .... Checked
+# against every question set we have (docs/log.md, twenty-eighth round): none taken.
+ASKS_WHICH_REPORTS = re.compile(
+    r"^(?:请问)?(?:有)?哪些(?:报告|省份?|地区|地方|城市|市|区)(?:的报告)?(?:里|中)?(?:都|也)?"
+    r"(?:提到|提及|谈到|谈及|说到|讲到|写到|涉及)(?:了|过)?(?P<topic>[^，,。？?]{2,20}?)(?:的内容)?[？?。]?$")
 # A question naming several reports (江苏和浙江的城镇新增就业目标分别是多少？, 江苏、浙江的报告分别
 #是谁作的？) is asked of each and gets each one's answer, named (a report that does not say
 # is said to be silent), up to this many. More (2026年政府工作报告…… in a library of 29) is

@@ -17,6 +17,7 @@ from pathlib import Path
 from chinese.bilingual import chinese_candidates, spelled_out
 from chinese.clean import fold_for_matching
 from chinese.script import to_simplified, to_traditional, with_digits
+from chinese.sentences import sentence_spans
 from chinese.tokenize import person_names, query_terms
 from embedding.model import Embedder
 from index import IndexError_, open_store
@@ -32,7 +33,7 @@ from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, is_abbreviation, parse_question, topic_words
 from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
-from .config import ASKS_THE_LIBRARY, NAMES_A_REPORT, READ_PASSAGES, SIDE_BY_SIDE, THIS_YEAR
+from .config import ASKS_THE_LIBRARY, ASKS_WHICH_REPORTS, NAMES_A_REPORT, READ_PASSAGES, SIDE_BY_SIDE, THIS_YEAR
 from .router import Router
 from .scope import Filter, Scope, Scoper, english_name, without
 from .stored import StoredFirst
@@ -115,6 +116,16 @@ MESSAGES = {
         "zh-Hant": "庫中有{}份報告：{}。",
         "en": "The library holds {} reports: {}.",
     },
+    "mentioning": {
+        "zh-Hans": "写到“{}”的有{}份报告（共{}份）：",
+        "zh-Hant": "寫到「{}」的有{}份報告（共{}份）：",
+        "en": "\"{}\" is written in {} of the {} reports:",
+    },
+    "none_mentions": {
+        "zh-Hans": "库中{}份报告都没有写到“{}”。",
+        "zh-Hant": "庫中{}份報告都沒有寫到「{}」。",
+        "en": "None of the {} reports writes \"{}\".",
+    },
     "which_record": {
         "zh-Hans": "库中有{}份报告，问题没有指明是哪一份。请在问题中写明报告（如“{}”），或在“提问范围”中选择报告。",
         "zh-Hant": "庫中有{}份報告，問題沒有指明是哪一份。請在問題中寫明報告（如「{}」），或在「提問範圍」中選擇報告。",
@@ -186,6 +197,11 @@ class Retriever:
         if ASKS_THE_LIBRARY.search(parsed.folded):   # 库里有哪些报告？: the library's list
             return self._finished(self._library_list(question, scoped, shown.language), question, resolution, shown,
                                   parsed, timing, started)
+        which = ASKS_WHICH_REPORTS.search(parsed.folded)
+        if which:                            # 哪些省份提到了低空经济？: every report read for it
+            answer = self._reports_mentioning(question, which.group("topic"), scoped, shown.language)
+            if answer is not None:
+                return self._finished(answer, question, resolution, shown, parsed, timing, started)
         fields = record.asked_fields(parsed)
         if fields:                           # 上海市政府工作报告是谁作的？: its record says
             answer = self._from_records(question, parsed, fields, scoped, shown.language)
@@ -393,6 +409,25 @@ class Retriever:
         names = (", " if language == "en" else "、").join(_in_script(shown_record(records[d]), language) for d in ids)
         return Answer(question=question, answer=message("the_library", language).format(len(ids), names),
                       abstained=False, language=language, route="library")
+
+    def _reports_mentioning(self, question: str, topic: str, scoped: Scope, language: str) -> Answer | None:
+        """Every report in scope that writes ``topic`` (folded), each with the first sentence
+        that does, cited; none: that no report does. None when the library holds no reports
+        (paragraphs without a record: the question is searched as any other)."""
+        records = self.scoper.records()
+        ids = sorted(d for d in (records if scoped.doc_ids is None else scoped.doc_ids)
+                     if records.get(d, {}).get("place") or records.get(d, {}).get("year"))
+        if not ids:
+            return None
+        shown_topic = _in_script(topic, language)
+        answers = [(shown_record(records[d]), a) for d in ids if (a := _first_mention(self.store, d, topic, language))]
+        if not answers:
+            return Answer(question=question, answer=message("none_mentions", language).format(len(ids), shown_topic),
+                          abstained=True, language=language, route="mentions")
+        combined = _side_by_side(answers, language, heading=message("mentioning", language).format(
+            shown_topic, len(answers), len(ids)))
+        combined.route = "mentions"
+        return combined
 
     # ------------------------------------------------------------------ a report's record
     def _from_records(self, question: str, parsed: Question, fields: list[str], scoped: Scope,
@@ -668,6 +703,23 @@ def _side_by_side(answers: list[tuple[str, Answer]], language: str, heading: str
         position += len(head) + len(text) + 1
     combined.answer = "\n".join(lines)
     return combined
+
+
+def _first_mention(store, doc_id: str, topic: str, language: str) -> Answer | None:
+    """The first sentence of the report that writes ``topic`` (folded), quoted and cited."""
+    for chunk in store.chunks_of(doc_id):
+        if topic not in fold_for_matching(chunk.text):
+            continue
+        for start, end in sentence_spans(chunk.text):
+            sentence = chunk.text[start:end]
+            at = fold_for_matching(sentence).find(topic)
+            if at >= 0:
+                cited = _citation(1, Hit(chunk=chunk, score=0.0))
+                cited.sentences, cited.highlights = [sentence], [(start, end)]
+                text = _in_script(sentence, language) + "[1]"
+                return Answer(question="", answer=text, abstained=False, language=language, citations=[cited],
+                              key_spans=[(at, at + len(topic))])
+    return None
 
 
 def _silent(declined: Answer, language: str) -> Answer:

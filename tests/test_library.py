@@ -3,6 +3,7 @@ scoped to the report they name, several reports' answers side by side, nothing l
 rebuild. Made-up reports and the fake embedder: no model, fast."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -243,6 +244,26 @@ def test_asking_what_the_library_holds_lists_its_reports(library):
     assert chosen.answer == "库中有1份报告：2031年云海市政府工作报告。"
     # Which reports say something is a question about their content.
     assert retriever.ask("有哪些报告提到了保障性住房？").route != "library"
+
+
+def test_which_reports_mention_something_lists_each_that_writes_it(library, tmp_path):
+    retriever = retriever_for(library[1])
+    listed = retriever.ask("哪些报告提到了保障性住房？")
+    heading, line = listed.answer.splitlines()
+    assert listed.route == "mentions" and heading == "写到“保障性住房”的有1份报告（共2份）："
+    assert line == "2031年云海市政府工作报告：新建保障性住房3200套。[1]"
+    assert listed.citations[0].doc_id == "yunhai" and "保障性住房" in listed.citations[0].sentences[0]
+    none = retriever.ask("哪些省份提到了量子计算？")
+    assert none.abstained and none.answer == "库中2份报告都没有写到“量子计算”。"
+    assert retriever.ask("哪些報告提到了保障性住房？").answer.startswith("寫到「保障性住房」的有1份報告")
+    # Which province does something is a question about content, not about what is written.
+    assert retriever.ask("哪些地区地区生产总值增长超过7%？").route != "mentions"
+    # A library of paragraphs with no records (CMRC, DRCD): searched as any question.
+    jsonl = tmp_path / "paragraphs.jsonl"
+    jsonl.write_text(json.dumps({"doc_id": "p-1", "title": "合肥", "text": "量子计算在合肥取得进展。"},
+                                ensure_ascii=False) + "\n", encoding="utf-8")
+    Ingestor(tmp_path / "paragraphs", FakeEmbedder()).ingest_jsonl(jsonl)
+    assert retriever_for(tmp_path / "paragraphs").ask("哪些报告提到了量子计算？").route != "mentions"
 
 
 def test_a_name_alone_after_the_delivery_line_is_the_speaker():

@@ -11,9 +11,10 @@ Simplified, Traditional or English). The phrasings are split by a hash of their 
 report's front-matter lines and checked by eye), the citation that report's.
 
 Also printed: of every other question we have (our sets, the library set, CMRC 2018 and
-DRCD), how many the patterns take for a question about a report's record, and how many of
-those the library then answers from a record (a content question answered from the front
-matter instead: want 0).
+DRCD), how many the patterns take for a question about a report's record, about the library
+(库里有哪些报告？) or about which reports write something (哪些省份提到了低空经济？), and how many
+of those the library then answers that way (a content question answered from the front
+matter or a list instead: want 0).
 """
 from __future__ import annotations
 
@@ -107,8 +108,9 @@ def content_questions() -> dict[str, list[str]]:
 
 
 def taken_for_record(texts: list[str]) -> list[str]:
-    """Those the patterns take for a question about a report's record or about the library."""
-    from retriever.config import ASKS_THE_LIBRARY
+    """Those the patterns take for a question about a report's record, about the library, or
+    about which reports write something."""
+    from retriever.config import ASKS_THE_LIBRARY, ASKS_WHICH_REPORTS
     from retriever.question import BadQuestion, parse_question
     from retriever.record import asked_fields
 
@@ -116,7 +118,8 @@ def taken_for_record(texts: list[str]) -> list[str]:
     for text in texts:
         try:
             question = parse_question(text)
-            if asked_fields(question) or ASKS_THE_LIBRARY.search(question.folded):
+            if asked_fields(question) or ASKS_THE_LIBRARY.search(question.folded) \
+                    or ASKS_WHICH_REPORTS.search(question.folded):
                 out.append(text)
         except BadQuestion:
             pass
@@ -139,7 +142,8 @@ def main(argv=None) -> int:
               # Those the patterns take, asked of the library: answered from a record or with the
               # library's list (want 0).
               "content_questions_answered_from_a_record": {
-                  n: [x for x in t if retriever.ask(x).route in ("record", "library")] for n, t in taken.items()},
+                  n: [x for x in t if retriever.ask(x).route in ("record", "library", "mentions")]
+                  for n, t in taken.items()},
               "taken": {n: t[:10] for n, t in taken.items() if t},
               "wrong": [(r["question"], r["answer"]) for r in rows if not r["correct"]][:15]}
     print(json.dumps(result, ensure_ascii=False, indent=1))
