@@ -126,6 +126,11 @@ MESSAGES = {
         "zh-Hant": "庫中{}份報告都沒有寫到「{}」。",
         "en": "None of the {} reports writes \"{}\".",
     },
+    "the_chosen": {
+        "zh-Hans": "所选范围内有{}份报告：{}。",
+        "zh-Hant": "所選範圍內有{}份報告：{}。",
+        "en": "The chosen scope holds {} reports: {}.",
+    },
     "which_record": {
         "zh-Hans": "库中有{}份报告，问题没有指明是哪一份。请在问题中写明报告（如“{}”），或在“提问范围”中选择报告。",
         "zh-Hant": "庫中有{}份報告，問題沒有指明是哪一份。請在問題中寫明報告（如「{}」），或在「提問範圍」中選擇報告。",
@@ -407,7 +412,8 @@ class Retriever:
             return Answer(question=question, answer=message("empty_index", language), abstained=True,
                           language=language, route="library")
         names = (", " if language == "en" else "、").join(_in_script(shown_record(records[d]), language) for d in ids)
-        return Answer(question=question, answer=message("the_library", language).format(len(ids), names),
+        holds = "the_chosen" if scoped.chosen else "the_library"
+        return Answer(question=question, answer=message(holds, language).format(len(ids), names),
                       abstained=False, language=language, route="library")
 
     def _reports_mentioning(self, question: str, topic: str, scoped: Scope, language: str) -> Answer | None:

@@ -241,7 +241,7 @@ def test_asking_what_the_library_holds_lists_its_reports(library):
     assert listed.answer == "库中有2份报告：2031年兴和县政府工作报告、2031年云海市政府工作报告。"
     assert retriever.ask("Which reports do you have?").answer.startswith("The library holds 2 reports: ")
     chosen = retriever.ask("有哪些报告？", scope=Filter.parse(["yunhai"]))
-    assert chosen.answer == "库中有1份报告：2031年云海市政府工作报告。"
+    assert chosen.answer == "所选范围内有1份报告：2031年云海市政府工作报告。"
     # Which reports say something is a question about their content.
     assert retriever.ask("有哪些报告提到了保障性住房？").route != "library"
 
