@@ -113,11 +113,16 @@ def check_reply(reply: str, sources: list[Citation], language: str) -> list[str]
     return problems
 
 
+EXACT_ROUTES = ("record", "library", "mentions")
+
+
 def answer_with_llm(retriever, client: LLMClient, question: str, k: int = 5, history=None,
                     scope=None) -> Iterator[Answer]:
     """Yield the answer as it grows; the last one carries the checks (``warnings``)."""
     base = retriever.ask(question, k=k, history=history, scope=scope)
-    if base.abstained or not base.citations:
+    # A report's record, the library's list, the reports that write something: read off the
+    # library exactly, nothing for a model to write (and a list longer than k sources).
+    if base.abstained or not base.citations or base.route in EXACT_ROUTES:
         yield base
         return
     sources = base.citations[:k]

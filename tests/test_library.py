@@ -266,6 +266,18 @@ def test_which_reports_mention_something_lists_each_that_writes_it(library, tmp_
     assert retriever_for(tmp_path / "paragraphs").ask("哪些报告提到了量子计算？").route != "mentions"
 
 
+def test_the_llm_mode_leaves_exact_answers_as_they_are(library):
+    """A record, the library's list and which reports write something are read off the
+    library: the model is not asked (no server is running here, so asking it would fail)."""
+    from retriever.llm import LLMClient, answer_with_llm
+
+    retriever = retriever_for(library[1])
+    client = LLMClient("http://127.0.0.1:9", "unused")
+    for question in ("云海市政府工作报告是谁作的？", "库里有哪些报告？", "哪些报告提到了保障性住房？"):
+        answers = list(answer_with_llm(retriever, client, question))
+        assert len(answers) == 1 and answers[0].mode == "extractive" and not answers[0].warnings, question
+
+
 def test_a_name_alone_after_the_delivery_line_is_the_speaker():
     record = read_metadata(["2031年石门市政府工作报告", "——2031年1月9日在石门市第二届人民代表大会第一次会议上", "周  明"],
                            "", "")
