@@ -480,7 +480,7 @@ class Retriever:
     def _which_report(self, question: Question, found: list[dict], answering: list, language: str) -> Answer:
         """"What is the report about?" in a library of several: which report is meant is
         asked back, naming the reports whose outlines matched (each one's first part cited)."""
-        names = [_in_script(shown_record(r).split(" · ")[0], language) for r in found]
+        names = [_in_script(_as_named(shown_record(r)), language) for r in found]
         answer = Answer(question=question.raw, abstained=True, language=language,
                         answer=message("which_report", language).format(
                             len(self.scoper.records()), "、".join(names), names[0]))
@@ -685,7 +685,7 @@ def _side_by_side(answers: list[tuple[str, Answer]], language: str, heading: str
     combined = Answer(question=first.question, answer="", abstained=False, language=language,
                       hits=[h for _, a in answers for h in a.hits], decision=first.decision,
                       relevance=first.relevance)
-    example = answers[0][0].split(" · ")[0]
+    example = _as_named(answers[0][0])
     if heading is None:
         heading = message("several_reports", language).format(len(answers), _in_script(example, language))
     lines = [heading] if heading else []
@@ -726,6 +726,13 @@ def _first_mention(store, doc_id: str, topic: str, language: str) -> Answer | No
                 return Answer(question="", answer=text, abstained=False, language=language, citations=[cited],
                               key_spans=[(at, at + len(topic))])
     return None
+
+
+def _as_named(label: str) -> str:
+    """A report's label (title · place · year) as a question names it: 2026年政府工作报告 · 云南省
+    -> 云南省2026年政府工作报告 (the title alone does not say whose report it is)."""
+    title, *rest = label.split(" · ")
+    return "".join(p for p in reversed(rest) if fold_for_matching(p) not in fold_for_matching(title)) + title
 
 
 def _silent(declined: Answer, language: str) -> Answer:

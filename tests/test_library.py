@@ -278,6 +278,14 @@ def test_the_llm_mode_leaves_exact_answers_as_they_are(library):
         assert len(answers) == 1 and answers[0].mode == "extractive" and not answers[0].warnings, question
 
 
+def test_a_report_is_named_as_a_question_would_name_it():
+    from retriever.service import _as_named
+
+    assert _as_named("2026年政府工作报告 · 云南省") == "云南省2026年政府工作报告"    # not "2026年政府工作报告"
+    assert _as_named("2026年上海市政府工作报告") == "2026年上海市政府工作报告"
+    assert _as_named("黃埔區廣州開發區改革工作報告 · 黄埔区") == "黃埔區廣州開發區改革工作報告"
+
+
 def test_a_name_alone_after_the_delivery_line_is_the_speaker():
     record = read_metadata(["2031年石门市政府工作报告", "——2031年1月9日在石门市第二届人民代表大会第一次会议上", "周  明"],
                            "", "")
