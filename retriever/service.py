@@ -117,14 +117,14 @@ MESSAGES = {
         "en": "The library holds {} reports: {}.",
     },
     "mentioning": {
-        "zh-Hans": "写到“{}”的有{}份报告（共{}份）：",
-        "zh-Hant": "寫到「{}」的有{}份報告（共{}份）：",
-        "en": "\"{}\" is written in {} of the {} reports:",
+        "zh-Hans": "提到“{}”的有{}份报告（共{}份）：",
+        "zh-Hant": "提到「{}」的有{}份報告（共{}份）：",
+        "en": "\"{}\" is mentioned in {} of the {} reports:",
     },
     "none_mentions": {
-        "zh-Hans": "库中{}份报告都没有写到“{}”。",
-        "zh-Hant": "庫中{}份報告都沒有寫到「{}」。",
-        "en": "None of the {} reports writes \"{}\".",
+        "zh-Hans": "库中{}份报告都没有提到“{}”。",
+        "zh-Hant": "庫中{}份報告都沒有提到「{}」。",
+        "en": "None of the {} reports mentions \"{}\".",
     },
     "the_chosen": {
         "zh-Hans": "所选范围内有{}份报告：{}。",
@@ -712,19 +712,23 @@ def _side_by_side(answers: list[tuple[str, Answer]], language: str, heading: str
 
 
 def _first_mention(store, doc_id: str, topic: str, language: str) -> Answer | None:
-    """The first sentence of the report that writes ``topic`` (folded), quoted and cited."""
-    for chunk in store.chunks_of(doc_id):
-        if topic not in fold_for_matching(chunk.text):
-            continue
-        for start, end in sentence_spans(chunk.text):
-            sentence = chunk.text[start:end]
-            at = fold_for_matching(sentence).find(topic)
-            if at >= 0:
-                cited = _citation(1, Hit(chunk=chunk, score=0.0))
-                cited.sentences, cited.highlights = [sentence], [(start, end)]
-                text = _in_script(sentence, language) + "[1]"
-                return Answer(question="", answer=text, abstained=False, language=language, citations=[cited],
-                              key_spans=[(at, at + len(topic))])
+    """The first sentence of the report that writes ``topic`` (folded), quoted and cited;
+    failing that, the first that writes each of its words (新建住房: 新建保障性住房3200套)."""
+    chunks = [(c, fold_for_matching(c.text)) for c in store.chunks_of(doc_id)]
+    words = query_terms(topic)
+    for holds in (lambda text: topic in text, lambda text: bool(words) and all(w in text for w in words)):
+        for chunk, folded in chunks:
+            if not holds(folded):
+                continue
+            for start, end in sentence_spans(chunk.text):
+                sentence = chunk.text[start:end]
+                if holds(fold_for_matching(sentence)):
+                    cited = _citation(1, Hit(chunk=chunk, score=0.0))
+                    cited.sentences, cited.highlights = [sentence], [(start, end)]
+                    at = fold_for_matching(sentence).find(topic)
+                    return Answer(question="", answer=_in_script(sentence, language) + "[1]", abstained=False,
+                                  language=language, citations=[cited],
+                                  key_spans=[(at, at + len(topic))] if at >= 0 else [])
     return None
 
 
