@@ -8,7 +8,7 @@ from __future__ import annotations
 # before 2026-12-07's end-matter rule) is rebuilt by its next ingest, so a report whose file
 # did not change does not keep chunks the current rules would not make. Raise it with any
 # change to what becomes text or how it is cut, or to what the record reads from the front
-# matter (4: the delivery line, the speaker's line and the meeting).
+# matter (4: the delivery line, the speaker's line and the meeting; tables of contents dropped).
 CLEANING_VERSION = "4"
 
 # --- front matter (ingest/metadata.py) ------------------------------------------------------
@@ -50,6 +50,16 @@ RUNNING_LINE_MIN_PAGES = 3
 # A photo caption: a line ending in a photographer's credit (本报记者 朱江 摄). Seen in 8 of
 # the 29 reports, always a line of its own.
 PHOTO_CAPTION = r"(?:记者|摄影|通讯员)[\s\S]{0,16}摄\s*[)）]?$"
+# A table of contents: 目录 / 目 录 / 目次 alone on a line and the entries after it, or a run of
+# entries with dot leaders and no 目录 above it. An entry is a short line ending in a page
+# number after dot leaders ("一、2025年工作回顾……………3") or, under 目录, spaces; the page
+# numbers never go down. Converted PDFs and Word files carry one; its lines repeat the
+# headings and would be found, and cited, for a question naming a part. Spaces alone, with no
+# 目录, are a table's columns (a Markdown table of indicators), which must stay.
+CONTENTS_TITLE = r"^(?:目\s*录|目\s*次|contents)$"
+CONTENTS_LEADERS = r"^.{2,60}?[.．…·・\-—_]{2,}\s*(\d{1,3})$"
+CONTENTS_SPACED = r"^.{2,60}?(?:\s{2,}|\t)(\d{1,3})$"
+CONTENTS_MIN_ENTRIES = 3       # a run of leader entries this long is a table of contents without 目录
 MAX_CAPTION_CHARS = 120
 
 # --- passages (ingest/structure.py) ---------------------------------------------------------

@@ -27,6 +27,9 @@ _SALUTATION = re.compile(config.SALUTATION)
 _FURNITURE = re.compile(config.FURNITURE_LINES)
 _CAPTION = re.compile(config.PHOTO_CAPTION)
 _END_MATTER = re.compile(config.END_MATTER_LINES)
+_CONTENTS_TITLE = re.compile(config.CONTENTS_TITLE, re.I)
+_CONTENTS_LEADERS = re.compile(config.CONTENTS_LEADERS)
+_CONTENTS_SPACED = re.compile(config.CONTENTS_SPACED)
 _ALONE_SALUTATION = re.compile(config.SALUTATION_WORDS + r"[，,：:！!]?")      # fullmatch: a line of its own
 _DELIVERED = re.compile(r"(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月"
                         r"(\d{1,2}|[一二三四五六七八九十]{1,3})日在(.{2,40}?)(?:上|$)")
@@ -45,6 +48,33 @@ def is_debris(text: str) -> bool:
     text = text.strip()
     return (bool(_FURNITURE.match(text)) or bool(_ALONE_SALUTATION.fullmatch(to_simplified(text)))
             or (len(text) <= config.MAX_CAPTION_CHARS and bool(_CAPTION.search(text))))
+
+
+def contents_lines(lines: list[str]) -> set[int]:
+    """The indices of a table of contents' lines: 目录 alone and the entries after it, or a run
+    of ``CONTENTS_MIN_ENTRIES`` entries with dot leaders; page numbers never going down."""
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        titled = bool(_CONTENTS_TITLE.match(lines[i].strip()))
+        j = _entries_end(lines, i + 1 if titled else i, titled)
+        if (titled and j > i + 1) or j - i >= config.CONTENTS_MIN_ENTRIES:
+            out.update(range(i, j))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _entries_end(lines: list[str], start: int, titled: bool) -> int:
+    """Where a run of contents entries from ``start`` ends (``start``: none)."""
+    page, j = 0, start
+    while j < len(lines):
+        m = _CONTENTS_LEADERS.match(lines[j].strip()) or (_CONTENTS_SPACED.match(lines[j].strip()) if titled else None)
+        if m is None or int(m.group(1)) < page:
+            break
+        page, j = int(m.group(1)), j + 1
+    return j
 
 
 def split_end_matter(lines: list[str]) -> int:

@@ -30,7 +30,7 @@ from index.store import sha256_text
 from .chunking import DEFAULT_MAX_CHARS, chunk_paragraphs, piece_spans
 from .config import CLEANING_VERSION
 from .loaders import SUPPORTED, Block, Limits, LoadedFile, UnreadableFile, display_stem, load
-from .metadata import is_debris, read_metadata, split_end_matter, split_front_matter
+from .metadata import contents_lines, is_debris, read_metadata, split_end_matter, split_front_matter
 from .structure import structure
 
 
@@ -107,7 +107,8 @@ def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int, pieces: bool
     texts = [b.text for b in loaded.blocks]
     front, start = split_front_matter(texts)
     end = start + split_end_matter(texts[start:])
-    body = [b for b in loaded.blocks[start:end] if not is_debris(b.text)]
+    contents = contents_lines([b.text for b in loaded.blocks[start:end]])
+    body = [b for i, b in enumerate(loaded.blocks[start:end]) if not is_debris(b.text) and i not in contents]
     opening = "\n".join(b.text for b in body[:3])
     edited = doc.meta.get("edited", {})
     doc.meta = read_metadata(front, loaded.title, Path(doc.source).name, opening)
@@ -118,7 +119,8 @@ def build_chunks(doc: Document, loaded: LoadedFile, max_chars: int, pieces: bool
     structured = structure(LoadedFile(title=loaded.title, blocks=body, encoding=loaded.encoding))
     doc.text = structured.text
     doc.cleaning = structured.report.as_dict()
-    doc.cleaning.update(front_matter_lines=start, debris_lines=dropped, end_matter_lines=len(loaded.blocks) - end)
+    doc.cleaning.update(front_matter_lines=start, debris_lines=dropped - len(contents), contents_lines=len(contents),
+                        end_matter_lines=len(loaded.blocks) - end)
     return [Chunk(doc_id=doc.doc_id, ord=i, paragraph=c.paragraph, section=c.section_path,
                   start=c.start, end=c.end, text=c.text,
                   title=doc.title, pieces=piece_spans(c.text) if pieces else [])

@@ -288,6 +288,27 @@ def test_a_report_is_named_as_a_question_would_name_it():
     assert _as_named("黃埔區廣州開發區改革工作報告 · 黄埔区") == "黃埔區廣州開發區改革工作報告"
 
 
+def test_a_table_of_contents_is_not_text(tmp_path):
+    from ingest.metadata import contents_lines
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    parts = ["一、2030年工作回顾", "二、2031年主要任务", "三、加强政府自身建设"]
+    (folder / "toc.txt").write_text(
+        "2031年云海市政府工作报告\n各位代表：\n目  录\n" + "".join(f"{p}……………{n}\n" for p, n in zip(parts, (3, 8, 15)))
+        + f"{parts[0]}\n全市地区生产总值增长6.1%。\n{parts[1]}\n地区生产总值增长5.5%左右。\n{parts[2]}\n坚持依法行政。\n",
+        encoding="utf-8")
+    data = tmp_path / "data"
+    Ingestor(data, FakeEmbedder()).ingest_paths([folder])
+    store = IndexStore(data)
+    doc = store.document("toc")
+    assert doc.cleaning["contents_lines"] == 4 and "……" not in doc.text and "目  录" not in doc.text
+    assert [c.section for c in store.chunks_of("toc")] == parts          # each part once, its own text
+    # Not a table of contents: a table's columns with no 目录 above them, page numbers going down.
+    assert not contents_lines(["指标   12", "指标二   30", "指标三   5"])
+    assert not contents_lines(["一、回顾……3", "二、任务……8", "三、建设……2"])
+
+
 def test_a_name_alone_after_the_delivery_line_is_the_speaker():
     record = read_metadata(["2031年石门市政府工作报告", "——2031年1月9日在石门市第二届人民代表大会第一次会议上", "周  明"],
                            "", "")

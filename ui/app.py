@@ -70,6 +70,8 @@ def _documents_table(state: AppState) -> list[list]:
     rows = []
     for d in store.documents():
         debris = f"拼音 {d.cleaning.get('pinyin_removed', 0)} 处已删除；乱码 {d.cleaning.get('mojibake_count', 0)} 处"
+        if d.cleaning.get("contents_lines"):
+            debris += f"；目录 {d.cleaning['contents_lines']} 行已删除"
         r = d.record
         rows.append([d.doc_id, d.title, r.get("place", ""), r.get("year", ""), r.get("kind", ""), r.get("date", ""),
                      r.get("speaker", ""), d.file_name, d.chunk_count, d.chars, d.ingested_at, debris])
