@@ -74,7 +74,7 @@ DISTRICT_WORDS = re.compile(r"区里|本区|全区|区内|区委|区政府|区�
 # Guangzhou?" with no report on it) is no question about a report's record; nor is one that
 # names a year none of the reports in scope is of (1986年的时候，上海市市长是谁？).
 NAMES_A_REPORT = re.compile(r"报告|\breport\b|\baddress\b")
-_REPORT = r"(?=.*(?:报告|\breport\b|\baddress\b))"
+_REPORT = rf"(?=.*(?:{NAMES_A_REPORT.pattern}))"
 _DELIVER = r"(?:作|做|宣读|发表|发布|提交)"
 ASKS_SPEAKER = re.compile(
     r"(?:谁|哪位|何人)[^，。？?]{0,4}?" + _DELIVER + r"[^，。？?]{0,20}?报告"    # 谁作的……报告, 哪位领导作了……报告

@@ -161,8 +161,8 @@ class Scoper:
         reported = {a for r in records.values() for p in r.get("places") or [] for a in aliases(p)}
         unreported = [p for p in named_places if p not in reported]
         if by_place or refers_to_report:
-            also_missing = [p for p in unreported if by_place and (_joined(p, text) or _joined(_ENGLISH.get(p, p), text))]
-            consumed = [a for d in ids for a in named_by[d]] + [a for p in also_missing for a in (p, _ENGLISH[p].lower())]
+            also_missing = [p for p in unreported if by_place and (_joined(p, text) or _joined(english_name(p), text))]
+            consumed = [a for d in ids for a in named_by[d]] + [a for p in also_missing for a in (p, english_name(p).lower())]
             consumed += [m.group(0) for m in _REPORT_YEAR.finditer(text)]
             # 上海市政府工作报告中关于……: within Shanghai's report, "政府工作报告" says no more.
             consumed += [w for w in (kind, *(e for e, k in _ENGLISH_KINDS.items() if k == kind)) if w and w in text]
@@ -207,7 +207,7 @@ def without(text: str, folded: str, words: list[str]) -> str:
 
 
 _ENGLISH = {short: english for short, _, english in ingest_config.PROVINCES}
-_JOINED = r"(?:省|市|自治区)?\s*(?:和|与|及|以及|跟|同|、|，|,|\band\b|&)"
+_JOINER = r"(?:和|与|及|以及|跟|同|、|，|,|\band\b|&)"
 
 
 def english_name(place: str) -> str:
@@ -219,7 +219,7 @@ def _joined(place: str, text: str) -> bool:
     """Whether the (folded) question names the place as one of a list (北京和上海, 上海、北京,
     Beijing and Shanghai), not as part of a longer name."""
     name = re.escape(place.lower())
-    return re.search(rf"{name}{_JOINED}|(?:和|与|及|跟|同|、|，|,|\band\b|&)\s*{name}", text) is not None
+    return re.search(rf"{name}(?:省|市|自治区)?\s*{_JOINER}|{_JOINER}\s*{name}", text) is not None
 
 
 def _names(alias: str, text: str) -> bool:

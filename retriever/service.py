@@ -352,7 +352,7 @@ class Retriever:
         when none is (a library of paragraphs, as CMRC and DRCD are ingested)."""
         records = self.scoper.records()
         found = list(dict.fromkeys(h.chunk.doc_id for h in hits[:READ_PASSAGES]))
-        reports = any(records.get(d, {}).get("place") or records.get(d, {}).get("year") for d in found)
+        reports = any(_is_report(records.get(d, {})) for d in found)
         return found if reports and len(records) > 1 else []
 
     def _named_reports(self, question: Question, scoped: Scope) -> list[str]:
@@ -421,8 +421,7 @@ class Retriever:
         that does, cited; none: that no report does. None when the library holds no reports
         (paragraphs without a record: the question is searched as any other)."""
         records = self.scoper.records()
-        ids = sorted(d for d in (records if scoped.doc_ids is None else scoped.doc_ids)
-                     if records.get(d, {}).get("place") or records.get(d, {}).get("year"))
+        ids = sorted(d for d in (records if scoped.doc_ids is None else scoped.doc_ids) if _is_report(records.get(d, {})))
         if not ids:
             return None
         shown_topic = _in_script(topic, language)
@@ -711,11 +710,19 @@ def _side_by_side(answers: list[tuple[str, Answer]], language: str, heading: str
     return combined
 
 
+def _is_report(record: dict) -> bool:
+    """A document with a record (a place or a year), not a paragraph of a pre-split corpus."""
+    return bool(record.get("place") or record.get("year"))
+
+
 def _first_mention(store, doc_id: str, topic: str, language: str) -> Answer | None:
     """The first sentence of the report that writes ``topic`` (folded), quoted and cited;
     failing that, the first that writes each of its words (新建住房: 新建保障性住房3200套)."""
-    chunks = [(c, fold_for_matching(c.text)) for c in store.chunks_of(doc_id)]
     words = query_terms(topic)
+    whole = store.folded_text([doc_id])         # cached: most reports are ruled out unread
+    if topic not in whole and not (words and all(w in whole for w in words)):
+        return None
+    chunks = [(c, fold_for_matching(c.text)) for c in store.chunks_of(doc_id)]
     for holds in (lambda text: topic in text, lambda text: bool(words) and all(w in text for w in words)):
         for chunk, folded in chunks:
             if not holds(folded):

@@ -14,11 +14,10 @@ its id hashes so, whatever its two questions' parts.
 """
 from __future__ import annotations
 
-import json
 import re
 import time
 
-from benchmarks.library.run import asked_of_the_library, load
+from benchmarks.library.run import asked_of_the_library, printed, load
 from benchmarks.sets import library_part
 from chinese.clean import fold_for_matching
 
@@ -83,10 +82,7 @@ def main(argv=None) -> int:
               / max(1, sum(len(r["each"]) == 1 for r in rows)),
               "declined": sum(r["abstained"] for r in rows) / max(1, len(rows)),
               **latency_summary([r["latency_ms"] for r in rows])}
-    if args.json:
-        result["rows"] = rows
-    print(json.dumps(result, ensure_ascii=False, indent=1))
-    return 0
+    return printed(result, rows, args)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,9 @@ Split by a hash of (province, term), before anything was asked.
 """
 from __future__ import annotations
 
-import json
 import time
 
-from benchmarks.library.run import asked_of_the_library
+from benchmarks.library.run import asked_of_the_library, printed
 from benchmarks.sets import library_part
 from chinese.clean import fold_for_matching
 
@@ -77,10 +76,7 @@ def main(argv=None) -> int:
     rows = [score(retriever, q) for q in questions(retriever.store, args.part)]
     result = {"part": args.part, **summary(rows), **latency_summary([r["latency_ms"] for r in rows]),
               "by_phrasing": {p: summary([r for r in rows if r["phrasing"] == n]) for n, p in enumerate(PHRASINGS)}}
-    if args.json:
-        result["rows"] = rows
-    print(json.dumps(result, ensure_ascii=False, indent=1))
-    return 0
+    return printed(result, rows, args)
 
 
 if __name__ == "__main__":

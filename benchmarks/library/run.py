@@ -81,6 +81,14 @@ def asked_of_the_library(prog: str, doc: str, argv=None, part: str = "dev"):
     return args, retriever
 
 
+def printed(result: dict, rows: list[dict], args) -> int:
+    """A library benchmark's result as JSON (with each question's row when ``--json``)."""
+    if args.json:
+        result["rows"] = rows
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.library.run", description=__doc__.split("\n")[0])
     parser.add_argument("--part", choices=("report", "dev", "all"), default="report")
