@@ -50,6 +50,13 @@ THIS_YEAR = "今年"
 # docs/log.md, "twenty-fourth round".
 SIMPLIFIED_SCOPE = 0.9
 SCRIPT_SAMPLE = 3000        # characters of a document read to tell its script (a report is written in one)
+# A question naming no report is asked of each report its top passages come from (the
+# READ_PASSAGES the reader reads) and of the report of each search side's (dense, keywords)
+# best passages down to this rank: fusion can put a report that one side ranks first below
+# three passages of other reports that both sides find middling. Measured (docs/log.md,
+# twenty-ninth round) on our in-sample sets inside the library: right alone, wrong inside
+# 6 -> 4, unanswerable answered 25 -> 25; rank 2 gained nothing more and cost p95 (242 -> 335 ms).
+EACH_SIDE_BEST = 1
 # A question naming no place but speaking of the district (区里, 本区, "the district") is
 # asked of the library's reports on a district (record level 区, a place named ……区), as a
 # question naming a place is asked of its report; none, or only those: no scope. Folded text

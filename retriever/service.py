@@ -33,7 +33,8 @@ from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, is_abbreviation, parse_question, topic_words
 from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
-from .config import ASKS_THE_LIBRARY, ASKS_WHICH_REPORTS, NAMES_A_REPORT, READ_PASSAGES, SIDE_BY_SIDE, THIS_YEAR
+from .config import (ASKS_THE_LIBRARY, ASKS_WHICH_REPORTS, EACH_SIDE_BEST, NAMES_A_REPORT, READ_PASSAGES,
+                     SIDE_BY_SIDE, THIS_YEAR)
 from .router import Router
 from .scope import Filter, Scope, Scoper, english_name, without
 from .stored import StoredFirst
@@ -264,11 +265,11 @@ class Retriever:
     def _within_evidence(self, query: Question, hits: list[Hit], k: int, exclude, timing: dict,
                          searched_in) -> tuple[list[Hit], frozenset[str] | None]:
         """An English question's words depend on the reports: the search chose each phrase's
-        senses over the whole library. Within the reports its top passages come from, the
-        passages are ranked again with the senses those reports use together (the way a
-        cross-language search disambiguates by the documents it found first). Returns the
-        hits and the documents they were searched in."""
-        evidence = _evidence(hits)
+        senses over the whole library. Within the reports its top passages come from
+        (``_candidate_reports``), the passages are ranked again with the senses those
+        reports use together (the way a cross-language search disambiguates by the
+        documents it found first). Returns the hits and the documents they were searched in."""
+        evidence = frozenset(_candidate_reports(hits))
         if len(evidence) >= len(self.scoper.records()):      # they are the whole library
             return hits, searched_in
         again = self.search(self._senses_within(query, evidence), k=max(k, 10), exclude=exclude, timing=timing,
@@ -347,11 +348,11 @@ class Retriever:
 
     # ------------------------------------------------------------------ several reports
     def _reports_among(self, hits: list[Hit]) -> list[str]:
-        """The documents of the top hits, in the order found, when one of them is a report
+        """The documents of the top hits (``_candidate_reports``), when one of them is a report
         (a document with a record: a place or a year): each is then asked on its own. None
         when none is (a library of paragraphs, as CMRC and DRCD are ingested)."""
         records = self.scoper.records()
-        found = list(dict.fromkeys(h.chunk.doc_id for h in hits[:READ_PASSAGES]))
+        found = _candidate_reports(hits)
         reports = any(_is_report(records.get(d, {})) for d in found)
         return found if reports and len(records) > 1 else []
 
@@ -649,6 +650,17 @@ class _Search:
     within: frozenset[str] | None
     exclude: frozenset
     timing: dict
+
+
+def _candidate_reports(hits: list[Hit]) -> list[str]:
+    """The documents a question naming no report may be answered from, in the order
+    found: those of the passages the reader reads, and of the passage each side of the
+    search (dense, keywords) ranks best (``config.EACH_SIDE_BEST``): where the two sides
+    disagree, fusion can bury the report one of them is sure of under another report's
+    passages that both find middling."""
+    best = [h.chunk.doc_id for h in hits if min(h.dense_rank or EACH_SIDE_BEST + 1,
+                                                 h.lexical_rank or EACH_SIDE_BEST + 1) <= EACH_SIDE_BEST]
+    return list(dict.fromkeys([h.chunk.doc_id for h in hits[:READ_PASSAGES]] + best))
 
 
 def _evidence(hits: list[Hit]) -> frozenset[str]:

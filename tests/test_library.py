@@ -3,6 +3,7 @@ scoped to the report they name, several reports' answers side by side, nothing l
 rebuild. Made-up reports and the fake embedder: no model, fast."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -448,6 +449,23 @@ def test_a_question_naming_no_report_gets_each_reports_answer_named(library):
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
+def test_the_report_one_search_side_ranks_first_is_asked_too():
+    """Fusion may rank three passages of one report above the passage the dense side (or
+    the keyword side) ranks first; that passage's report is asked as well."""
+    from index import Chunk
+    from retriever.records import Hit
+    from retriever.service import _candidate_reports
+
+    def hit(doc_id, dense_rank=None, lexical_rank=None):
+        chunk = Chunk(doc_id=doc_id, ord=0, paragraph=1, section="", start=0, end=2, text="文字")
+        return Hit(chunk, 1.0, dense_rank=dense_rank, lexical_rank=lexical_rank)
+
+    top = [hit("a", 2, 2), hit("a", 3, 3), hit("b", 4, 4)]
+    assert _candidate_reports(top + [hit("c", None, 5), hit("d", 1, None)]) == ["a", "b", "d"]
+    assert _candidate_reports(top + [hit("d", None, 1)]) == ["a", "b", "d"]
+    assert _candidate_reports(top + [hit("d", 2, 6)]) == ["a", "b"]
+
+
 def test_what_a_report_says_asks_back_which_report_is_meant(library):
     retriever = retriever_for(library[1])
     answer = retriever.ask("这份报告讲了什么？")
@@ -666,6 +684,9 @@ def test_an_english_question_is_read_with_the_senses_of_its_evidence_reports(lib
     question = retriever.prepare("How many kilometres of rural roads were built?")
     found = sorted(retriever.search(question), key=lambda h: h.chunk.doc_id != "yunhai")
     assert {h.chunk.doc_id for h in found} == {"xinghe", "yunhai"}
+    # and no side of the search ranks the other report's passages best (else it is read too)
+    found = [h if h.chunk.doc_id == "yunhai" else dataclasses.replace(h, dense_rank=None, lexical_rank=None)
+             for h in found]
     again, searched_in = retriever._within_evidence(question, found, 5, frozenset(), {}, None)
     assert again and {h.chunk.doc_id for h in again} == {"yunhai"} and searched_in == {"yunhai"}
     mixed = [found[0], found[-1]] + found[1:-1]
