@@ -4,12 +4,15 @@ The answer layer's values are in ``retriever/config.py``.
 """
 from __future__ import annotations
 
+import re
+
 # The version of the cleaning and chunking rules. An index written under another (or none:
 # before 2026-12-07's end-matter rule) is rebuilt by its next ingest, so a report whose file
 # did not change does not keep chunks the current rules would not make. Raise it with any
 # change to what becomes text or how it is cut, or to what the record reads from the front
-# matter (4: the delivery line, the speaker's line and the meeting; tables of contents dropped).
-CLEANING_VERSION = "4"
+# matter (4: the delivery line, the speaker's line and the meeting; tables of contents dropped;
+# 5: a national report's place).
+CLEANING_VERSION = "5"
 
 # --- front matter (ingest/metadata.py) ------------------------------------------------------
 # Reports open with a salutation to the congress; what precedes it is the report's front
@@ -94,3 +97,10 @@ PROVINCES = [
     ("澳门", "澳门特别行政区", "Macao"),
 ]
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")     # provincial level though called 市
+# The national report (国务院's 政府工作报告) names no place: it is delivered at the 全国人民代表大会
+# (no province before the session's number, as in 云南省第十四届人民代表大会) by the premier, and
+# opens 我代表国务院. Its record's place is NATIONAL, level 国家. (How the national reports
+# since 1954 read: data, not tuning.) A question saying 全国 is not scoped to it: reports and
+# questions write 全国首个, 居全国第2位 of a province's or a district's own work.
+NATIONAL = "全国"
+NATIONAL_SIGNS = re.compile(r"^(?:第[一二三四五六七八九十]+届)?全国人民代表大会|^国务院总理|我代表国务院")

@@ -125,10 +125,13 @@ def read_metadata(front: list[str], title: str, file_name: str, opening: str = "
     date = _date(delivered) if delivered else ""
     places = places_in(simple) or places_in(delivered.group(4) if delivered else "") \
         or places_in(to_simplified(file_name)) or _province_in(to_simplified(opening))
+    speaker, speaker_line = _speaker(lines, delivered)
+    if not places and any(config.NATIONAL_SIGNS.search(x) for x in (
+            delivered.group(4) if delivered else "", speaker_line, to_simplified(opening))):
+        places = [config.NATIONAL]
     year = _YEAR_IN_TITLE.search(simple) or _YEAR_IN_TITLE.search(to_simplified(file_name))
     year = year.group(1) if year else date[:4]
     kind = next((k for k in config.REPORT_KINDS if k in simple.replace("人民政府", "政府")), "")
-    speaker, speaker_line = _speaker(lines, delivered)
     if not (kind or date):
         # Not a report (no kind in its title, no delivery line): a pre-split corpus's article
         # titled 劲松站 (北京市) is not Beijing's report. Its place and year are not read, so
@@ -206,6 +209,8 @@ def _province_in(text: str) -> list[str]:
 
 
 def level_of(place: str) -> str:
+    if place == config.NATIONAL:
+        return "国家"
     if any(place == full for _, full, _ in config.PROVINCES) or place in config.MUNICIPALITIES:
         return "省"
     if place.endswith(("市", "州", "盟")):
@@ -216,7 +221,10 @@ def level_of(place: str) -> str:
 
 
 def aliases(place: str) -> list[str]:
-    """How a question may name a place: 上海市, 上海, Shanghai; 黄埔区, 黄埔."""
+    """How a question may name a place: 上海市, 上海, Shanghai; 黄埔区, 黄埔. None names the
+    country's (``config.NATIONAL``): 全国 in a question is a rank or a scale (全国首个)."""
+    if place == config.NATIONAL:
+        return []
     out = [place]
     for short, full, english in config.PROVINCES:
         if place == full:

@@ -236,7 +236,7 @@ def _matches(doc_id: str, record: dict, chosen: Filter) -> bool:
         return False
     for key, value in chosen.where.items():
         if key == "place":
-            if not any(value in aliases(p) for p in record.get("places") or [record.get("place", "")]):
+            if not any(value in (p, *aliases(p)) for p in record.get("places") or [record.get("place", "")]):
                 return False
         elif str(record.get(key, "")) != value:
             return False

@@ -79,6 +79,31 @@ def test_front_matter_becomes_the_record_and_leaves_the_text(library):
     assert all(c.report == "2031年云海市政府工作报告" for c in store.chunks_of(doc.doc_id))
 
 
+NATIONAL = """政府工作报告
+——2031年3月5日在第二十届全国人民代表大会第二次会议上
+国务院总理　周明
+各位代表：
+现在，我代表国务院，向大会报告政府工作，请予审议。
+一、2030年工作回顾
+国内生产总值增长5.3%，城镇新增就业1250万人。兴和县建成全国首个山地光伏示范园。
+"""
+
+
+def test_the_national_report_is_the_countrys_and_the_word_scopes_nothing(library):
+    folder, data = library
+    (folder / "guowuyuan.txt").write_text(NATIONAL, encoding="utf-8")
+    assert Ingestor(data, FakeEmbedder()).ingest_paths([folder]).added == ["guowuyuan"]
+    record = next(d.record for d in IndexStore(data).documents() if d.doc_id == "guowuyuan")
+    assert (record["place"], record["level"], record["year"], record["speaker"]) == ("全国", "国家", "2031", "周明")
+    retriever = retriever_for(data)
+    answer = retriever.ask("城镇新增就业多少人？", scope=Filter.parse(where=["place=全国"]))
+    assert {c.doc_id for c in answer.citations} == {"guowuyuan"}
+    assert "政府工作报告 · 全国 · 2031年" in {c.report for c in answer.citations}
+    # 全国首个 is a rank, not the national report: the question is asked of the whole library.
+    assert retriever.scoper.run(retriever.prepare("哪里建成了全国首个山地光伏示范园？")).doc_ids is None
+    assert retriever.scoper.run(retriever.prepare("兴和县建成了全国首个什么？")).doc_ids == {"xinghe"}
+
+
 def test_a_web_pages_end_matter_and_a_lone_salutation_are_not_text():
     from index import Document
     from ingest.loaders import Block, LoadedFile
