@@ -18,8 +18,8 @@ from chinese.clean import bracket_readings, fold_for_matching
 from chinese.sentences import sentence_spans
 from index.records import SECTION_SEP
 
-from .config import (COSINE_WEIGHT_ENGLISH, MAX_ANSWER_CHARS, MAX_SENTENCES, MIN_SENTENCE_CHARS,
-                     READ_PASSAGES, SENTENCE_CHECK)
+from .config import (COSINE_WEIGHT_ENGLISH, MAX_ANSWER_CHARS, MAX_SENTENCES, MIN_SENTENCE_CHARS, READ_PASSAGES,
+                     RESTATES_QUESTION, SENTENCE_CHECK)
 from .keyspan import KeySpanFinder
 from .question import Question, has_wanted
 from .records import Hit
@@ -185,3 +185,31 @@ def choose(found: list[Candidate]) -> list[Candidate]:
         if body is not None and (len(chosen) == 1 or length + (body.end - body.start) <= MAX_ANSWER_CHARS):
             chosen = chosen[:MAX_SENTENCES - 1] + [body]
     return [best] + sorted(chosen[1:], key=lambda c: (c.hit_index, c.start))
+
+
+
+def novelty(sentence: str, question_folded: str) -> float:
+    """The share of a sentence's characters (folded: Chinese, letters, digits) that the
+    question does not hold: 0 for a sentence that only restates the question."""
+    chars = re.findall(r"[0-9a-z\u3400-\u9fff]", fold_for_matching(sentence))
+    asked = set(question_folded)
+    return sum(c not in asked for c in chars) / max(1, len(chars))
+
+
+def with_what_follows(chosen: list[Candidate], found: list[Candidate], question_folded: str) -> list[Candidate]:
+    """The chosen sentences, and the one after the best in its passage when the best says
+    little the question does not (``novelty`` at most ``config.RESTATES_QUESTION``): a
+    sentence restating the question ("外蒙古包括现在蒙古国以及唐努乌梁海地区。" for "……其中
+    唐努乌梁海地区一部分被哪国占去？") leads to its answer, it is not one. The others chosen
+    make room for it (``MAX_SENTENCES``, ``MAX_ANSWER_CHARS``)."""
+    if not chosen or novelty(chosen[0].text, question_folded) > RESTATES_QUESTION:
+        return chosen
+    best = chosen[0]
+    after = min((c for c in found if c.hit_index == best.hit_index and c.start >= best.end),
+                key=lambda c: c.start, default=None)
+    if after is None or after in chosen:
+        return chosen
+    others = chosen[1:MAX_SENTENCES - 1]
+    while others and sum(c.end - c.start for c in [best, after, *others]) > MAX_ANSWER_CHARS:
+        others.pop()
+    return [best] + sorted(others + [after], key=lambda c: (c.hit_index, c.start))

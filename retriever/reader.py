@@ -57,4 +57,7 @@ class ExtractiveReader:
             found = extract.prefer_figure(extract.prefer_closest(found), relevance.counted_figure)
         else:                                # "how many X": quote the sentence giving a number of X
             found = extract.prefer_figure(found, relevance.figure_given)
-        return extract.choose(found)
+        chosen = extract.choose(found)
+        if question.language == "en":        # an English question shares no characters with a passage
+            return chosen
+        return extract.with_what_follows(chosen, found, question.folded)

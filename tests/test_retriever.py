@@ -936,3 +936,24 @@ def test_sentences_are_read_with_their_reports_title():
 
     assert best("").startswith("范廷颂是")              # untitled, naming him is worth more than answering
     assert best("范廷颂").startswith("他被任命为")
+
+
+def test_a_sentence_restating_the_question_is_quoted_with_the_one_after_it():
+    from index import Chunk
+    from retriever.extract import candidates, choose, with_what_follows
+    from retriever.records import Hit
+
+    text = ("云海县包括东城镇以及西山乡两个部分。其中西山乡的一部分在1952年划入了兴和县。"
+            "县里的主要产业是茶叶和竹器加工。")
+    hit = Hit(Chunk(doc_id="d", ord=0, paragraph=1, section="", start=0, end=len(text), text=text), 1.0)
+
+    def quoted(question_text):
+        question = parse_question(question_text)
+        found = candidates(question, [hit], {t: 1.0 for t in question.terms})
+        return [c.text for c in with_what_follows(choose(found), found, question.folded)]
+
+    restating = quoted("云海县包括东城镇以及西山乡两个部分，其中西山乡的一部分划入了哪个县？")
+    assert restating[0] == "云海县包括东城镇以及西山乡两个部分。"
+    assert "其中西山乡的一部分在1952年划入了兴和县。" in restating
+    # a best sentence that says what the question does not is quoted as chosen
+    assert quoted("云海县的主要产业是什么？") == ["县里的主要产业是茶叶和竹器加工。"]
