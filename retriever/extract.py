@@ -187,7 +187,6 @@ def choose(found: list[Candidate]) -> list[Candidate]:
     return [best] + sorted(chosen[1:], key=lambda c: (c.hit_index, c.start))
 
 
-
 def novelty(sentence: str, question_folded: str) -> float:
     """The share of a sentence's characters (folded: Chinese, letters, digits) that the
     question does not hold: 0 for a sentence that only restates the question."""
