@@ -33,8 +33,8 @@ from .outline import Outline, key_of, part_of
 from .question import MAX_QUESTION_CHARS, Question, is_abbreviation, parse_question, topic_words
 from .reader import Context, ExtractiveReader, Reader
 from .records import Answer, Citation, Hit
-from .config import (ASKS_THE_LIBRARY, ASKS_WHICH_REPORTS, EACH_SIDE_BEST, NAMES_A_REPORT, READ_PASSAGES,
-                     SIDE_BY_SIDE, THIS_YEAR)
+from .config import (ASKS_EVERY_REPORT, ASKS_THE_LIBRARY, ASKS_WHICH_REPORTS, EACH_SIDE_BEST, NAMES_A_REPORT,
+                     READ_PASSAGES, SIDE_BY_SIDE, THIS_YEAR)
 from .router import Router
 from .scope import Filter, Scope, Scoper, english_name, without
 from .stored import StoredFirst
@@ -106,6 +106,16 @@ MESSAGES = {
         "zh-Hans": "以下是所选的{}份报告各自的说法：",
         "zh-Hant": "以下是所選的{}份報告各自的說法：",
         "en": "Here is what each of the {} chosen reports says:",
+    },
+    "every_report": {
+        "zh-Hans": "{}份报告中，以下{}份有相关说法：",
+        "zh-Hant": "{}份報告中，以下{}份有相關說法：",
+        "en": "Of the {} reports, these {} say:",
+    },
+    "reports_silent": {
+        "zh-Hans": "以下报告中没有找到相关内容：{}",
+        "zh-Hant": "以下報告中沒有找到相關內容：{}",
+        "en": "Not found in: {}",
     },
     "report_silent": {
         "zh-Hans": "这份报告中没有找到能回答这个问题的内容。",
@@ -208,9 +218,10 @@ class Retriever:
             answer = self._reports_mentioning(question, which.group("topic"), scoped, shown.language)
             if answer is not None:
                 return self._finished(answer, question, resolution, shown, parsed, timing, started)
+        every = self._every_report(parsed, scoped)     # 各省……: each report in scope
         fields = record.asked_fields(parsed)
         if fields:                           # 上海市政府工作报告是谁作的？: its record says
-            answer = self._from_records(question, parsed, fields, scoped, shown.language)
+            answer = self._from_records(question, parsed, fields, scoped, shown.language, every)
             if answer is not None:
                 return self._finished(answer, question, resolution, shown, parsed, timing, started)
         if not history:
@@ -218,8 +229,9 @@ class Retriever:
             if pointed is not None and not self._names_one_thing(pointed, scoped.doc_ids):
                 return self._ask_back(question, pointed, parsed, shown.language, scoped.doc_ids, k, started)
         searched = parsed
-        if scoped.consumed:                  # 云南省……: within its report, the name says no more
-            rest = without(parsed.text, parsed.folded, scoped.consumed)
+        consumed = scoped.consumed + [m.group(0) for m in ASKS_EVERY_REPORT.finditer(parsed.folded)] * bool(every)
+        if consumed:                         # 云南省……: within its report, the name says no more
+            rest = without(parsed.text, parsed.folded, consumed)
             searched = self.prepare(rest) if rest != parsed.text else parsed
         query = searched
         if self._asks_of_this_year(searched, scoped.doc_ids):     # 2026年…… of 2026 reports: 今年
@@ -238,10 +250,11 @@ class Retriever:
             hits, within = (in_part, resolution.within) if in_part else (hits, "")
         options = dict(language=shown.language, query_vector=self.searcher.last_query_vector,
                        already_said=resolution.said, more=bool(resolution.exclude), within=within)
-        named = [] if within else self._named_reports(parsed, scoped)
+        named = [] if within else (every or self._named_reports(parsed, scoped))
         reports = named or ([] if within or resolution.rewritten else self._reports_among(hits))
         found = _Search(query, hits, searched_in, resolution.exclude, timing)
-        heading = "" if not named else "chosen_reports" if scoped.chosen else "named_reports"
+        heading = ("" if not named else "every_report" if every else "chosen_reports" if scoped.chosen
+                   else "named_reports")
         answer = (self._each_report(searched, found, k, reports, options, heading) if reports
                   else self.compose(searched, hits, k, **options))
         if scoped.also_missing:              # 北京和上海……: Shanghai's answer, and Beijing's report missing
@@ -356,6 +369,16 @@ class Retriever:
         reports = any(_is_report(records.get(d, {})) for d in found)
         return found if reports and len(records) > 1 else []
 
+    def _every_report(self, question: Question, scoped: Scope) -> list[str]:
+        """The reports in scope (the library, or those named or chosen), by place, when the question asks it of every one (``config.ASKS_EVERY_REPORT``:
+        各省……, 每份报告……, "each province's ..."): each is then asked on its own. None when
+        the scope holds fewer than two reports."""
+        if not ASKS_EVERY_REPORT.search(question.folded):
+            return []
+        records = self.scoper.records()
+        ids = [d for d in (records if scoped.doc_ids is None else scoped.doc_ids) if _is_report(records.get(d, {}))]
+        return sorted(ids, key=lambda d: (records[d].get("place") or "", shown_record(records[d]))) if len(ids) >= 2 else []
+
     def _named_reports(self, question: Question, scoped: Scope) -> list[str]:
         """The reports a question names (in the order it names them) or the asker chose,
         when they are several (2 to ``SIDE_BY_SIDE``: 江苏和浙江……): each is then asked on
@@ -386,6 +409,8 @@ class Retriever:
             return declined
         language = options["language"]
         records = self.scoper.records()
+        if heading == "every_report":
+            return _each_that_says(answers, records, language)
         if heading:
             shown = [(shown_record(records[d]), a if not a.abstained else _silent(a, language)) for d, a in answers]
             return _side_by_side(shown, language, heading=message(heading, language).format(len(answers)))
@@ -437,20 +462,21 @@ class Retriever:
 
     # ------------------------------------------------------------------ a report's record
     def _from_records(self, question: str, parsed: Question, fields: list[str], scoped: Scope,
-                      language: str) -> Answer | None:
+                      language: str, every: list[str]) -> Answer | None:
         """Who delivered a report, when, at which meeting (``retriever/record.py``): the
         record of each report in scope that holds it, each named when several; asked back
-        which report when more than ``SIDE_BY_SIDE``. None when no report in scope
+        which report when more than ``SIDE_BY_SIDE``, unless the question asks it of every
+        report (``every``: 各省的政府工作报告分别是谁作的？). None when no report in scope
         holds it (the question is then searched, as any other)."""
         records = self.scoper.records()
         if scoped.doc_ids is None and not NAMES_A_REPORT.search(parsed.folded):
             return None
-        ids = records if scoped.doc_ids is None else scoped.doc_ids
+        ids = every or (records if scoped.doc_ids is None else scoped.doc_ids)
         held = sorted(d for d in ids if d in records and record.lines_for(records[d], fields)
                       and record.of_the_years_asked(records[d], parsed))
         if not held:
             return None
-        if len(held) > SIDE_BY_SIDE:
+        if len(held) > SIDE_BY_SIDE and not every:
             example = _in_script(shown_record(records[held[0]]), language)
             return Answer(question=question, abstained=True, language=language, route="record",
                           answer=message("which_record", language).format(len(held), example))
@@ -458,6 +484,10 @@ class Retriever:
                                                                   lead=len(held) == 1)) for d in held]
         if len(answers) == 1:
             return answers[0][1]
+        if every:
+            combined = _each_that_says([(d, a) for d, (_, a) in zip(held, answers)], records, language)
+            combined.route = "record"
+            return combined
         named = "chosen_reports" if scoped.chosen else "named_reports" if scoped.doc_ids is not None else ""
         combined = _side_by_side(answers, language, heading=message(named, language).format(len(answers)) if named else None)
         combined.route = "record"
@@ -719,6 +749,19 @@ def _side_by_side(answers: list[tuple[str, Answer]], language: str, heading: str
         lines.append(head + text)
         position += len(head) + len(text) + 1
     combined.answer = "\n".join(lines)
+    return combined
+
+
+def _each_that_says(answers: list[tuple[str, Answer]], records: dict, language: str) -> Answer:
+    """Every report's answer to a question asked of each (``_every_report``): those that
+    answer, named, under "N份报告中，以下M份有相关说法："; the silent ones in one line after
+    them (thirty lines of "does not say" would bury the answers)."""
+    answering = [(shown_record(records[d]), a) for d, a in answers if not a.abstained]
+    silent = [_in_script(shown_record(records[d]), language) for d, a in answers if a.abstained]
+    combined = _side_by_side(answering, language,
+                             heading=message("every_report", language).format(len(answers), len(answering)))
+    if silent:
+        combined.answer += "\n" + message("reports_silent", language).format("、".join(silent))
     return combined
 
 

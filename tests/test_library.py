@@ -491,6 +491,28 @@ def test_the_report_one_search_side_ranks_first_is_asked_too():
     assert _candidate_reports(top + [hit("d", 2, 6)]) == ["a", "b"]
 
 
+def test_a_question_asked_of_every_report_gets_each_ones_answer(library):
+    from retriever.gate import Decision
+
+    answer = retriever_for(library[1]).ask("每份报告中地区生产总值增长多少？")
+    lines = answer.answer.split("\n")
+    assert lines[0] == "2份报告中，以下2份有相关说法："
+    assert sorted(line.split("：")[0] for line in lines[1:]) == ["2031年云海市政府工作报告", "2031年兴和县政府工作报告"]
+    assert {c.doc_id for c in answer.citations if c.sentences} == {"yunhai", "xinghe"}
+
+    class WhereTheFirstPassageSaysIt:                # a gate: only 云海市's report speaks of housing
+        def run(self, question, hits, relevance, candidates, weights):
+            return Decision(answer="住房" in hits[0].chunk.text, p_answer=1.0)
+
+    retriever = retriever_for(library[1], gate=WhereTheFirstPassageSaysIt())
+    lines = retriever.ask("每份报告中新建保障性住房多少套？").answer.split("\n")
+    assert lines[0] == "2份报告中，以下1份有相关说法："
+    assert lines[1].startswith("2031年云海市政府工作报告：") and "3200套" in lines[1]
+    assert lines[-1] == "以下报告中没有找到相关内容：2031年兴和县政府工作报告"
+    # Without 每份报告 the question is asked of the reports its top passages come from, as before.
+    assert not retriever.ask("新建保障性住房多少套？").answer.startswith("2份报告中")
+
+
 def test_what_a_report_says_asks_back_which_report_is_meant(library):
     retriever = retriever_for(library[1])
     answer = retriever.ask("这份报告讲了什么？")
