@@ -125,14 +125,17 @@ ASKS_WHICH_REPORTS = re.compile(
     r"(?:提到|提及|谈到|谈及|说到|讲到|写到|涉及)(?:了|过)?(?P<topic>[^，,。？?]{2,20}?)(?:的内容)?[？?。]?$")
 # A question asking it of every report (各省2026年地区生产总值增长目标是多少？, 每份报告……, "each
 # province's ...") is asked of each report in scope (the library, or the reports chosen), each
-# on its own; those that answer are listed, named, and the silent ones in one line. Matched on
-# the folded question. Not 各地 (世界各地, a report's 各地 are its own localities), not 各省籍.
-# Checked against every question set we have (docs/log.md, twenty-ninth round): none of our
-# 622 questions is taken; 11 of CMRC's and DRCD's 11,238 are (各省, 各地区 in history), which
-# changes nothing there: their paragraphs have no records, so there is no report to ask.
+# on its own; those that answer are listed, named, and the silent ones in one line. So is one
+# asking which province (哪个省的……最高？, "Which province ..."): every report's figure is listed
+# for the asker to compare (the reply does not rank them). Matched on the folded question.
+# Not 各地 (世界各地, a report's 各地 are its own localities), not 各省籍. Checked against every
+# question set we have (docs/log.md, twenty-ninth round): none of our 622 questions is taken;
+# 21 of CMRC's and DRCD's 11,238 are (各省, 哪个省 in history and geography), which changes
+# nothing there: their paragraphs have no records, so there is no report to ask.
 ASKS_EVERY_REPORT = re.compile(
     r"各(?:个)?(?:省份?|省区市|地区|市|自治区|份?报告)(?!籍|长|委|政府|人大)|每(?:个|一个|份)(?:省份?|地区|城市|报告)"
     r"|所有(?:的)?(?:省份?|地区|报告)|全部(?:的)?(?:省份?|报告)"
+    r"|哪(?:个|一个|几个|些)(?:省份?|省区市|自治区)|\bwhich (?:provinces?|regions?)\b"
     r"|\b(?:each|every|all(?: the| of the)?) (?:provinces?|reports?|regions?)(?:'s?)?\b|\beach of the (?:provinces|reports)\b")
 # A question naming several reports (江苏和浙江的城镇新增就业目标分别是多少？, 江苏、浙江的报告分别
 #是谁作的？) is asked of each and gets each one's answer, named (a report that does not say

@@ -499,6 +499,9 @@ def test_a_question_asked_of_every_report_gets_each_ones_answer(library):
     assert lines[0] == "2份报告中，以下2份有相关说法："
     assert sorted(line.split("：")[0] for line in lines[1:]) == ["2031年云海市政府工作报告", "2031年兴和县政府工作报告"]
     assert {c.doc_id for c in answer.citations if c.sentences} == {"yunhai", "xinghe"}
+    # which province: every report's figure, for the asker to compare
+    which = retriever_for(library[1]).ask("哪个省的地区生产总值增长最快？").answer
+    assert which.startswith("2份报告中，以下2份有相关说法：") and "6.1%" in which and "7.2%" in which
 
     class WhereTheFirstPassageSaysIt:                # a gate: only 云海市's report speaks of housing
         def run(self, question, hits, relevance, candidates, weights):
@@ -521,6 +524,8 @@ def test_what_a_report_says_asks_back_which_report_is_meant(library):
     assert {c.doc_id for c in answer.related} == {"yunhai", "xinghe"}
     named = retriever.ask("云海市的报告讲了什么？")
     assert not named.abstained and {c.doc_id for c in named.citations} == {"yunhai"}
+    summary = retriever.ask("请总结一下云海市的政府工作报告")    # 请: how one asks, not a topic
+    assert summary.route == "outline" and {c.doc_id for c in summary.citations} == {"yunhai"}
     # the page's first example question names a report, so it is answered, not asked back
     from ui.app import example_questions
     from ui.state import AppState

@@ -957,3 +957,10 @@ def test_a_sentence_restating_the_question_is_quoted_with_the_one_after_it():
     assert "其中西山乡的一部分在1952年划入了兴和县。" in restating
     # a best sentence that says what the question does not is quoted as chosen
     assert quoted("云海县的主要产业是什么？") == ["县里的主要产业是茶叶和竹器加工。"]
+
+
+def test_please_at_a_questions_start_is_how_one_asks_and_a_verb_within_it():
+    from chinese.tokenize import query_terms
+
+    assert query_terms("请总结一下报告的要点") == ["总结", "报告", "要点"]
+    assert "请" in query_terms("南汉宸当时请谁题了字？")
