@@ -370,14 +370,17 @@ class Retriever:
         return found if reports and len(records) > 1 else []
 
     def _every_report(self, question: Question, scoped: Scope) -> list[str]:
-        """The reports in scope (the library, or those named or chosen), by place, when the question asks it of every one (``config.ASKS_EVERY_REPORT``:
-        各省……, 每份报告……, "each province's ..."): each is then asked on its own. None when
-        the scope holds fewer than two reports."""
+        """The reports in scope (the library, or those named or chosen), by place, when the
+        question asks it of every one (``config.ASKS_EVERY_REPORT``: 各省……, 每份报告……, "each
+        province's ..."): each is then asked on its own. None when the scope holds fewer
+        than two reports."""
         if not ASKS_EVERY_REPORT.search(question.folded):
             return []
         records = self.scoper.records()
         ids = [d for d in (records if scoped.doc_ids is None else scoped.doc_ids) if _is_report(records.get(d, {}))]
-        return sorted(ids, key=lambda d: (records[d].get("place") or "", shown_record(records[d]))) if len(ids) >= 2 else []
+        if len(ids) < 2:
+            return []
+        return sorted(ids, key=lambda d: (records[d].get("place") or "", shown_record(records[d])))
 
     def _named_reports(self, question: Question, scoped: Scope) -> list[str]:
         """The reports a question names (in the order it names them) or the asker chose,
