@@ -118,7 +118,8 @@ ASKS_THE_LIBRARY = re.compile(
 # Which reports mention something (哪些省份提到了低空经济？, 有哪些报告提到人形机器人？): every report
 # in scope is read for the words as the question writes them (folded), and each one that has
 # them is listed with the first sentence that does. A question asking which report *does*
-# something (哪些省份GDP增长超过5%？) is not one: it needs 提到 / 提及 / 谈到 / 涉及 .... Checked
+# something (哪些省份GDP增长超过5%？) is not one: it needs 提到 / 提及 / 谈到 / 涉及 ... (that one
+# is asked of every report, ASKS_EVERY_REPORT below). Checked
 # against every question set we have (docs/log.md, twenty-eighth round): none taken.
 ASKS_WHICH_REPORTS = re.compile(
     r"^(?:请问)?(?:有)?哪些(?:报告|省份?|地区|地方|城市|市|区)(?:的报告)?(?:里|中)?(?:都|也)?"
