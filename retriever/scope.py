@@ -125,7 +125,6 @@ class Scoper:
                     found.append(Place(m.start(), m.end(), full, name))
         return sorted(found, key=lambda p: p.start)
 
-
     def run(self, question: Question, chosen: Filter | None = None) -> Scope:
         records = self.records()
         if chosen:

@@ -229,7 +229,7 @@ class Retriever:
             if pointed is not None and not self._names_one_thing(pointed, scoped.doc_ids):
                 return self._ask_back(question, pointed, parsed, shown.language, scoped.doc_ids, k, started)
         searched = parsed
-        consumed = scoped.consumed + [m.group(0) for m in ASKS_EVERY_REPORT.finditer(parsed.folded)] * bool(every)
+        consumed = scoped.consumed + ([m.group(0) for m in ASKS_EVERY_REPORT.finditer(parsed.folded)] if every else [])
         if consumed:                         # 云南省……: within its report, the name says no more
             rest = without(parsed.text, parsed.folded, consumed)
             searched = self.prepare(rest) if rest != parsed.text else parsed
@@ -376,11 +376,16 @@ class Retriever:
         than two reports."""
         if not ASKS_EVERY_REPORT.search(question.folded):
             return []
-        records = self.scoper.records()
-        ids = [d for d in (records if scoped.doc_ids is None else scoped.doc_ids) if _is_report(records.get(d, {}))]
+        ids, records = self._reports_in(scoped), self.scoper.records()
         if len(ids) < 2:
             return []
         return sorted(ids, key=lambda d: (records[d].get("place") or "", shown_record(records[d])))
+
+    def _reports_in(self, scoped: Scope) -> list[str]:
+        """The reports (documents with a record) in scope: the whole library's when it has none."""
+        records = self.scoper.records()
+        ids = records if scoped.doc_ids is None else scoped.doc_ids
+        return sorted(d for d in ids if _is_report(records.get(d, {})))
 
     def _named_reports(self, question: Question, scoped: Scope) -> list[str]:
         """The reports a question names (in the order it names them) or the asker chose,
@@ -449,8 +454,7 @@ class Retriever:
         """Every report in scope that writes ``topic`` (folded), each with the first sentence
         that does, cited; none: that no report does. None when the library holds no reports
         (paragraphs without a record: the question is searched as any other)."""
-        records = self.scoper.records()
-        ids = sorted(d for d in (records if scoped.doc_ids is None else scoped.doc_ids) if _is_report(records.get(d, {})))
+        records, ids = self.scoper.records(), self._reports_in(scoped)
         if not ids:
             return None
         shown_topic = _in_script(topic, language)
@@ -483,14 +487,15 @@ class Retriever:
             example = _in_script(shown_record(records[held[0]]), language)
             return Answer(question=question, abstained=True, language=language, route="record",
                           answer=message("which_record", language).format(len(held), example))
-        answers = [(shown_record(records[d]), self._record_answer(question, d, records[d], fields, language,
-                                                                  lead=len(held) == 1)) for d in held]
-        if len(answers) == 1:
-            return answers[0][1]
+        answered = [(d, self._record_answer(question, d, records[d], fields, language, lead=len(held) == 1))
+                    for d in held]
+        if len(answered) == 1:
+            return answered[0][1]
         if every:
-            combined = _each_that_says([(d, a) for d, (_, a) in zip(held, answers)], records, language)
+            combined = _each_that_says(answered, records, language)
             combined.route = "record"
             return combined
+        answers = [(shown_record(records[d]), a) for d, a in answered]
         named = "chosen_reports" if scoped.chosen else "named_reports" if scoped.doc_ids is not None else ""
         combined = _side_by_side(answers, language, heading=message(named, language).format(len(answers)) if named else None)
         combined.route = "record"

@@ -17,9 +17,8 @@ from __future__ import annotations
 import re
 import time
 
-from benchmarks.library.run import asked_of_the_library, printed, load
+from benchmarks.library.run import asked_of_the_library, load, printed, report_line
 from benchmarks.sets import library_part
-from chinese.clean import fold_for_matching
 
 TEMPLATES = ("gdp", "jobs", "unemployment")
 ABSENT = ("北京市", "广东省")          # no report on them in the library
@@ -54,15 +53,7 @@ def score(retriever, pair: dict) -> dict:
     started = time.perf_counter()
     answer = retriever.ask(pair["question"])
     latency = (time.perf_counter() - started) * 1000
-    lines = [fold_for_matching(x) for x in answer.answer.splitlines()]
-    cited = {c.n: c.report for c in answer.citations}
-    right = []
-    for q in pair["asked"]:
-        place = fold_for_matching(q["report"])
-        mine = [x for x in lines if place in x.split("：")[0]] or (lines if len(pair["asked"]) == 1 else [])
-        markers = {int(n) for x in mine for n in re.findall(r"\[(\d+)\]", x)}
-        right.append(any(fold_for_matching(q["answer"]) in x for x in mine)
-                     and any(q["report"] in cited.get(n, "") for n in markers))
+    right = [report_line(answer, q["report"], q["answer"], only=len(pair["asked"]) == 1)[1] for q in pair["asked"]]
     said_missing = not pair["missing"] or any(pair["missing"][:2] in w for w in answer.warnings)
     return {"qid": pair["qid"], "question": pair["question"], "abstained": answer.abstained,
             "correct": not answer.abstained and all(right) and said_missing, "each": right,

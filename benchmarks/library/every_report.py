@@ -13,12 +13,10 @@ Split by province and indicator, a hash of ``every-INDICATOR-PROVINCE``
 """
 from __future__ import annotations
 
-import re
 import time
 
-from benchmarks.library.run import asked_of_the_library, load, printed
+from benchmarks.library.run import asked_of_the_library, load, printed, report_line
 from benchmarks.sets import library_part
-from chinese.clean import fold_for_matching
 
 TEMPLATES = ("gdp", "jobs", "unemployment")
 PHRASINGS = {"named": ("各省{}", "每个省份{}"), "traditional": ("各省{}",)}
@@ -41,18 +39,12 @@ def score(retriever, asked: dict, part: str) -> list[dict]:
     started = time.perf_counter()
     answer = retriever.ask(asked["question"])
     latency = (time.perf_counter() - started) * 1000
-    cited = {c.n: c.report for c in answer.citations}
     rows = []
     for q in asked["asked"]:
         if part != "all" and library_part(f"every-{asked['template']}-{q['report']}") != part:
             continue
-        place = fold_for_matching(q["report"])
-        mine = [fold_for_matching(x) for x in answer.answer.splitlines()
-                if "：" in x and place in fold_for_matching(x.split("：")[0])]
-        markers = {int(n) for x in mine for n in re.findall(r"\[(\d+)\]", x)}
-        right = (any(fold_for_matching(q["answer"]) in x for x in mine)
-                 and any(q["report"] in cited.get(n, "") for n in markers))
-        rows.append({"question": asked["question"], "report": q["report"], "listed": bool(mine), "right": right,
+        listed, right = report_line(answer, q["report"], q["answer"])
+        rows.append({"question": asked["question"], "report": q["report"], "listed": listed, "right": right,
                      "latency_ms": latency})
     return rows
 

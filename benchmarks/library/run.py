@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 
@@ -28,6 +29,20 @@ LIBRARY = [HERE.parents[1] / "corpus", HERE.parents[2] / "shared" / "reports" / 
 def load(part: str) -> list[dict]:
     rows = [json.loads(x) for x in (HERE.parent / LIBRARY_SET).read_text(encoding="utf-8").splitlines() if x.strip()]
     return [r for r in rows if part == "all" or library_part(r["qid"], r["question"]) == part]
+
+
+def report_line(answer, report: str, figure: str, only: bool = False) -> tuple[bool, bool]:
+    """In a reply giving several reports' answers, each on a line "label：answer": whether a
+    line's label names ``report``, and whether such a line gives ``figure`` and cites that
+    report. ``only``: the reply is about this report alone, so any line counts."""
+    place = fold_for_matching(report)
+    lines = answer.answer.splitlines()
+    mine = [fold_for_matching(x) for x in lines if "：" in x and place in fold_for_matching(x.split("：")[0])]
+    mine = mine or ([fold_for_matching(x) for x in lines] if only else [])
+    cited = {c.n: c.report for c in answer.citations}
+    markers = {int(n) for x in mine for n in re.findall(r"\[(\d+)\]", x)}
+    return bool(mine), (any(fold_for_matching(figure) in x for x in mine)
+                        and any(report in cited.get(n, "") for n in markers))
 
 
 def score(retriever, question: dict, asked: str = "", history=None) -> dict:
